@@ -1,0 +1,27 @@
+namespace Vaani.Engines;
+
+/// <summary>
+/// One recognition stream. Audio goes in with <see cref="SendAudioAsync"/>; events come out of
+/// <see cref="ReadEventsAsync"/> in order. Times in events are relative to the first byte of audio
+/// sent to this session. Not thread-safe for concurrent senders; one reader.
+/// </summary>
+public interface ISpeechToTextSession : IAsyncDisposable
+{
+    /// <summary>Feeds audio in the engine's native format. Any length, including odd chunks.</summary>
+    ValueTask SendAudioAsync(ReadOnlyMemory<byte> audio, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Forces a final result for all audio sent so far (the utterance is closed even if speech
+    /// has not ended). The session stays open for more audio.
+    /// </summary>
+    ValueTask FinalizeAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Ends the input: the remaining audio is finalised, the last events are emitted and the
+    /// event stream completes.
+    /// </summary>
+    ValueTask CompleteAsync(CancellationToken cancellationToken);
+
+    /// <summary>The session's events, until <see cref="CompleteAsync"/> has been honoured.</summary>
+    IAsyncEnumerable<SttEvent> ReadEventsAsync(CancellationToken cancellationToken);
+}
