@@ -19,6 +19,7 @@ public sealed class WavStreamWriter : IAsyncDisposable, IDisposable
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(format);
+        WavWriter.CheckWholeFrames(format, 0);
         _stream = stream;
         _leaveOpen = leaveOpen;
         Format = format;

@@ -28,6 +28,8 @@ public static class WavWriter
 
     internal static void CheckWholeFrames(AudioFormat format, long bytes)
     {
+        if (!format.IsFixedSize)
+            throw new AudioFormatException($"cannot write {format} as WAV: use linear16, float32, mulaw or alaw");
         if (bytes % format.BytesPerFrame != 0)
             throw new AudioFormatException($"{bytes} bytes is not a whole number of {format} frames ({format.BytesPerFrame} bytes each)");
     }
