@@ -20,6 +20,32 @@ internal static class Sox
         return File.ReadAllBytes(outPath);
     }
 
+    /// <summary>Runs sox with <paramref name="stdin"/> as standard input and returns its standard error (where effects like stats print).</summary>
+    public static string RunStderr(params object[] argsThenStdin)
+    {
+        string[] args = argsThenStdin[..^1].Cast<string>().ToArray();
+        byte[] stdin = (byte[])argsThenStdin[^1];
+        var psi = new ProcessStartInfo("sox")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (string a in args)
+            psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi) ?? throw new InvalidOperationException("sox did not start");
+        var stderr = p.StandardError.ReadToEndAsync();
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        p.StandardInput.BaseStream.Write(stdin);
+        p.StandardInput.Close();
+        p.WaitForExit();
+        if (p.ExitCode != 0)
+            throw new InvalidOperationException($"sox exited {p.ExitCode}: {stderr.Result}");
+        _ = stdout.Result;
+        return stderr.Result;
+    }
+
     private static string RunTool(string tool, string[] args)
     {
         var psi = new ProcessStartInfo(tool)
