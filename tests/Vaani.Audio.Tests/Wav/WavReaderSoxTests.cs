@@ -83,4 +83,24 @@ public class WavReaderSoxTests
         Assert.Null(audio.Info.DeclaredDataBytes);
         Assert.Equal(Source(), audio.Data);
     }
+
+    [Fact]
+    public void Read_FfmpegExtensibleFloatThreeChannels_MatchesSoxDecode()
+    {
+        using var dir = new TempDir();
+        string wav = dir.File("f3.wav"), expected = dir.File("expected.raw");
+        var psi = new System.Diagnostics.ProcessStartInfo("ffmpeg", ["-loglevel", "error", "-f", "lavfi", "-i", "sine=f=440:r=16000:d=0.25", "-ac", "3", "-c:a", "pcm_f32le", wav]);
+        using (var p = System.Diagnostics.Process.Start(psi)!)
+            p.WaitForExit();
+        Sox.Run("-D", wav, "-t", "raw", "-e", "floating-point", "-b", "32", expected);
+
+        WavAudio audio = WavReader.Read(File.ReadAllBytes(wav));
+        Assert.True(audio.Info.IsExtensible);
+        Assert.Equal(3, audio.Info.FormatTag);
+        Assert.Equal(AudioFormat.Float32(16000, 3), audio.Format);
+        float[] ours = Signals.Floats(audio.Data), sox = Signals.Floats(File.ReadAllBytes(expected));
+        Assert.Equal(sox.Length, ours.Length);
+        for (int i = 0; i < ours.Length; i++)
+            Assert.InRange(ours[i] - sox[i], -1e-6f, 1e-6f); // sox carries samples as 32-bit integers
+    }
 }
