@@ -4,9 +4,9 @@ namespace Vaani.Audio.Codecs;
 
 /// <summary>
 /// ITU-T G.711 μ-law and A-law companding, bit-exact with the reference implementation
-/// shipped in SoX (CCITT/Sun g711.c): μ-law encodes the top 14 bits and A-law the top 13 bits
-/// of a 16-bit sample, truncating toward negative infinity, exactly as SoX does when it writes
-/// <c>-e u-law</c> / <c>-e a-law</c> without dither.
+/// in SoX (CCITT/Sun g711.c): like SoX, a 16-bit sample is first rounded to nearest 14 bits
+/// (μ-law) or 13 bits (A-law), saturating at the top, and then companded. This is exactly what
+/// SoX writes for <c>-e u-law</c> / <c>-e a-law</c> without dither (<c>sox -D</c>).
 /// </summary>
 /// <remarks>
 /// Decoding uses 256-entry tables and encoding uses 64 KiB tables indexed by the 16-bit sample,
