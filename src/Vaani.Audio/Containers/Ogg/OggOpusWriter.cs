@@ -157,7 +157,7 @@ public sealed class OggOpusWriter : IDisposable
         // The granule counts decoded samples (pre-skip included) on the 48 kHz clock; the final
         // packet's granule is capped at the real end so decoders drop the padding.
         long end = (_inputSamples + _preSkip) * _scale;
-        long granule = padding ? _encodedSamples * _scale + 0 * end : _encodedSamples * _scale;
+        long granule = padding ? Math.Min(_encodedSamples * _scale, end) : _encodedSamples * _scale;
         if (_packetsOnPage == _packetsPerPage)
         {
             _pages.FlushPage();
