@@ -94,6 +94,8 @@ public sealed class OggOpusReader : IDisposable
     /// </summary>
     public int Read(Span<short> destination)
     {
+        if (destination.Length < Channels)
+            throw new ArgumentException($"destination must hold at least one {Channels}-channel frame", nameof(destination));
         int written = 0;
         int room = destination.Length - destination.Length % Channels;
         while (written < room)

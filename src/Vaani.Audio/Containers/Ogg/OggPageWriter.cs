@@ -35,14 +35,16 @@ internal sealed class OggPageWriter
         if (_completed)
             throw new InvalidOperationException("the Ogg stream is already complete");
         int offset = 0;
+        bool started = false;
         while (true)
         {
             if (_lacing.Count == OggPage.MaxSegments)
             {
-                // The packet continues on the next page.
                 WritePage(OggPageFlags.None);
-                _continued = true;
+                // Only a packet already begun on the previous page makes the new one a continuation.
+                _continued = started;
             }
+            started = true;
             int chunk = Math.Min(255, packet.Length - offset);
             _lacing.Add((byte)chunk);
             _body.Write(packet.Slice(offset, chunk));
