@@ -47,11 +47,26 @@ internal sealed class TextPositionMap
         // Trailing whitespace never belongs to a word.
         while (end > start && char.IsWhiteSpace(_text[end - 1]))
             end--;
+        // eSpeak reports only the part of a token it speaks first ("Smith" of "Smith's", "e" of
+        // "e-mail", "a" of "a@b.com"): the word is the whole written token, minus trailing punctuation.
+        var reported = end;
+        while (end < _text.Length && !char.IsWhiteSpace(_text[end]) && !(_ssml && _text[end] == '<'))
+            end = NextCharacterEnd(end);
+        while (end > reported && (char.IsPunctuation(_text[end - 1]) || char.IsSymbol(_text[end - 1])) && !EndsWithEntity(end))
+            end--;
         if (end <= start)
             return false;
         offset = start;
         utf16Length = end - start;
         return true;
+    }
+
+    private bool EndsWithEntity(int end)
+    {
+        if (!_ssml || _text[end - 1] != ';')
+            return false;
+        var amp = _text.LastIndexOf('&', end - 1, Math.Min(MaxEntityLength, end));
+        return amp >= 0 && _text.AsSpan(amp, end - amp).IndexOfAny(' ', '<') < 0;
     }
 
     private int NextCharacterEnd(int at)
