@@ -88,6 +88,19 @@ internal sealed unsafe class EspeakRuntime
         return false;
     }
 
+    /// <summary>
+    /// Stops a job: withdrawn at once if still queued, else aborted at the synthesizer's next buffer.
+    /// Completes when the job no longer holds its slot.
+    /// </summary>
+    public Task StopAsync(EspeakSynthesisJob job)
+    {
+        job.Cancel();
+        if (!job.TryAbandon())
+            return job.Done;
+        Interlocked.Decrement(ref _admitted);
+        return Task.CompletedTask;
+    }
+
     private void Run(int bufferLengthMs, TaskCompletionSource started)
     {
         try
@@ -115,6 +128,12 @@ internal sealed unsafe class EspeakRuntime
 
         foreach (var job in _queue.GetConsumingEnumerable())
         {
+            if (!job.TryStart())
+            {
+                // Abandoned while queued: its caller already gave its slot back.
+                job.Dispose();
+                continue;
+            }
             try
             {
                 Synthesize(job);
@@ -126,8 +145,11 @@ internal sealed unsafe class EspeakRuntime
             finally
             {
                 s_current = null;
-                job.Dispose();
+                // The slot is free before the caller hears the job is done, so a caller that
+                // awaited Done can be followed by a request that finds the synthesizer free.
                 Interlocked.Decrement(ref _admitted);
+                job.MarkFinished();
+                job.Dispose();
             }
         }
     }

@@ -15,6 +15,12 @@ internal sealed unsafe class EspeakSynthesisJob : IDisposable
     private readonly CancellationTokenSource _cancel;
     private readonly SpeechActivity _activity;
     private readonly WordTimingTracker _words;
+    private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _state = Queued;
+
+    private const int Queued = 0;
+    private const int Running = 1;
+    private const int Finished = 2;
 
     public EspeakSynthesisJob(TtsRequest request, EspeakInstalledVoice voice, int rateWpm, int sampleRate,
         EspeakOptions options, CancellationToken cancellationToken)
@@ -47,6 +53,29 @@ internal sealed unsafe class EspeakSynthesisJob : IDisposable
     public ChannelReader<TtsEvent> Output => _output.Reader;
 
     public bool IsCancelled => _cancel.IsCancellationRequested;
+
+    /// <summary>Completes once the synthesis thread is done with this job (or it was abandoned in the queue).</summary>
+    public Task Done => _finished.Task;
+
+    /// <summary>Synthesis thread: claims a queued job. False when its caller abandoned it first.</summary>
+    public bool TryStart() => Interlocked.CompareExchange(ref _state, Running, Queued) == Queued;
+
+    /// <summary>Caller: withdraws a job that has not started. False when it is running or done.</summary>
+    public bool TryAbandon()
+    {
+        if (Interlocked.CompareExchange(ref _state, Finished, Queued) != Queued)
+            return false;
+        _output.Writer.TryComplete();
+        _finished.TrySetResult();
+        return true;
+    }
+
+    /// <summary>Synthesis thread: the job will not touch the library again.</summary>
+    public void MarkFinished()
+    {
+        Volatile.Write(ref _state, Finished);
+        _finished.TrySetResult();
+    }
 
     /// <summary>Stops the job: skipped if still queued, aborted at the next callback if running.</summary>
     public void Cancel()

@@ -56,8 +56,9 @@ internal sealed class EspeakTextToSpeechEngine : ITextToSpeechEngine
         }
         finally
         {
-            // A reader that stops early or is cancelled releases the synthesizer at its next buffer.
-            job.Cancel();
+            // A reader that stops early or is cancelled releases the synthesizer at its next buffer;
+            // waiting for that (a few milliseconds) means the slot is free once this call returns.
+            await _runtime.StopAsync(job).ConfigureAwait(false);
         }
     }
 }
