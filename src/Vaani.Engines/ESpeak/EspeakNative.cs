@@ -41,6 +41,14 @@ internal static unsafe partial class EspeakNative
     [LibraryImport(Library, EntryPoint = "espeak_SetSynthCallback")]
     public static partial void SetSynthCallback(delegate* unmanaged<short*, int, EspeakEvent*, int> callback);
 
+    /// <summary>
+    /// Decides what an SSML <c>&lt;audio&gt;</c> element does. Without a callback the library opens the
+    /// <c>src</c> path itself and, for anything but 22050 Hz mono WAV, runs <c>sh -c "sox "src" ..."</c>:
+    /// a request could make the worker read local files as audio and spawn a shell.
+    /// </summary>
+    [LibraryImport(Library, EntryPoint = "espeak_SetUriCallback")]
+    public static partial void SetUriCallback(delegate* unmanaged<int, byte*, byte*, int> callback);
+
     [LibraryImport(Library, EntryPoint = "espeak_Synth")]
     public static partial int Synth(byte* text, nuint size, uint position, int positionType, uint endPosition,
         uint flags, uint* uniqueIdentifier, void* userData);

@@ -110,6 +110,7 @@ internal sealed unsafe class EspeakRuntime
                 throw new EngineException("engine_unavailable",
                     "espeak_Initialize failed: espeak-ng-data was not found (install the espeak-ng-data package)", isPermanent: false);
             EspeakNative.SetSynthCallback(&OnSynth);
+            EspeakNative.SetUriCallback(&RefuseUri);
             SampleRate = rate;
             Voices = ReadVoices();
             started.SetResult();
@@ -202,6 +203,11 @@ internal sealed unsafe class EspeakRuntime
             return 1;
         }
     }
+
+    // SSML <audio>: never let the library open the src path (see EspeakNative.SetUriCallback);
+    // returning 1 makes it speak the element's fallback text instead.
+    [UnmanagedCallersOnly]
+    private static int RefuseUri(int type, byte* uri, byte* xmlBase) => 1;
 
     private static List<EspeakInstalledVoice> ReadVoices()
     {

@@ -99,6 +99,31 @@ public sealed class EspeakValidationTests
         Assert.True(EspeakTestAudio.Rms(EspeakTestAudio.Voiced(samples)) > 500);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task SynthesizeAsync_SsmlAudioElement_NeverOpensTheSourceFile(bool validate)
+    {
+        // A real 22050 Hz mono WAV of two seconds of loud tone: the library would load and play it
+        // (and for other formats shell out to sox) unless the engine refuses the URI.
+        var wav = Path.Combine(Path.GetTempPath(), $"vaani-espeak-tone-{Guid.NewGuid():N}.wav");
+        try
+        {
+            var sox = System.Diagnostics.Process.Start("sox", ["-n", "-r", "22050", "-c", "1", "-b", "16", wav, "synth", "2", "sine", "1000"])!;
+            await sox.WaitForExitAsync();
+            Assert.Equal(0, sox.ExitCode);
+            var engine = EspeakTestAudio.Engine(new EspeakOptions { ValidateSsml = validate });
+            var (samples, words) = await EspeakTestAudio.SynthesizeAsync(engine,
+                new TtsRequest { Text = $"<speak><audio src=\"{wav}\">fallback</audio></speak>", IsSsml = true });
+            Assert.Equal("fallback", Assert.Single(words).Word);
+            Assert.True(EspeakTestAudio.Seconds(samples.Length) < 1.5, $"{EspeakTestAudio.Seconds(samples.Length):F2} s: the file was played");
+        }
+        finally
+        {
+            File.Delete(wav);
+        }
+    }
+
     [Fact]
     public async Task SynthesizeAsync_LargestAllowedSsml_IsStoppedByTheReader()
     {
