@@ -61,7 +61,4 @@ internal static unsafe partial class EspeakNative
 
     [LibraryImport(Library, EntryPoint = "espeak_ListVoices")]
     public static partial EspeakVoice** ListVoices(EspeakVoice* voiceSpec);
-
-    [LibraryImport(Library, EntryPoint = "espeak_Info")]
-    public static partial byte* Info(byte** pathData);
 }
