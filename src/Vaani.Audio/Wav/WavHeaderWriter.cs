@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 namespace Vaani.Audio.Wav;
 
 /// <summary>Builds canonical WAV headers (the layout SoX writes) for fixed-size formats.</summary>
-internal static class WavHeaderWriter
+public static class WavHeaderWriter
 {
     /// <summary>Size marker for "unknown, read to end of file" used by streaming writers.</summary>
     public const uint UnknownSize = 0xFFFFFFFF;

@@ -7,7 +7,10 @@ namespace Vaani.Engines;
 /// </summary>
 public interface ISpeechToTextSession : IAsyncDisposable
 {
-    /// <summary>Feeds audio in the engine's native format. Any length, including odd chunks.</summary>
+    /// <summary>
+    /// Feeds audio in the engine's native format. Any length, including odd chunks. The memory is
+    /// valid only during the call: implementations copy what they keep.
+    /// </summary>
     ValueTask SendAudioAsync(ReadOnlyMemory<byte> audio, CancellationToken cancellationToken);
 
     /// <summary>

@@ -1,0 +1,79 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Vaani.Gateway.Admission;
+using Vaani.Gateway.Http;
+using Vaani.Gateway.Routing;
+using Vaani.Gateway.Stt;
+using Vaani.Gateway.Tts;
+
+namespace Vaani.Gateway.Hosting;
+
+/// <summary>Builds the gateway web application: Kestrel, the native API endpoints, health and drain.</summary>
+public static class GatewayApp
+{
+    public static WebApplication Build(GatewayOptions options, IEngineRouter router, Action<ILoggingBuilder>? logging = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        builder.Logging.ClearProviders();
+        if (logging is not null) logging(builder.Logging);
+        else builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }).SetMinimumLevel(LogLevel.Warning);
+        builder.WebHost.UseKestrel(k =>
+        {
+            k.Limits.MaxRequestBodySize = options.MaxUploadBytes;
+            k.AddServerHeader = false;
+        });
+        builder.WebHost.UseUrls($"http://{FormatHost(options.Host)}:{options.Port}");
+        // Sessions get the drain grace to finish; the host waits a little longer for their flush.
+        builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = options.DrainGrace + options.FlushTimeout);
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(router);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<AdmissionController>();
+        builder.Services.AddSingleton<DrainSignal>();
+        builder.Services.AddSingleton<SttStreamEndpoint>();
+        builder.Services.AddSingleton<SttBatchEndpoint>();
+        builder.Services.AddSingleton<TtsStreamEndpoint>();
+        builder.Services.AddSingleton<TtsHttpEndpoint>();
+
+        var app = builder.Build();
+        var admission = app.Services.GetRequiredService<AdmissionController>();
+        var drain = app.Services.GetRequiredService<DrainSignal>();
+        var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
+        lifetime.ApplicationStopping.Register(() =>
+        {
+            admission.BeginDrain();
+            if (admission.Active == 0) { drain.Set(); return; }
+            _ = Task.Run(async () =>
+            {
+                var deadline = DateTime.UtcNow + options.DrainGrace;
+                while (admission.Active > 0 && DateTime.UtcNow < deadline)
+                    await Task.Delay(100);
+                drain.Set();
+            });
+        });
+
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = options.KeepAliveInterval });
+        app.Map("/v1/stt/stream", (HttpContext ctx) => app.Services.GetRequiredService<SttStreamEndpoint>().HandleAsync(ctx));
+        app.MapPost("/v1/stt", (HttpContext ctx) => app.Services.GetRequiredService<SttBatchEndpoint>().HandleAsync(ctx));
+        app.Map("/v1/tts/stream", (HttpContext ctx) => app.Services.GetRequiredService<TtsStreamEndpoint>().HandleAsync(ctx));
+        app.MapPost("/v1/tts", (HttpContext ctx) => app.Services.GetRequiredService<TtsHttpEndpoint>().HandleAsync(ctx, sse: false));
+        app.MapPost("/v1/tts/sse", (HttpContext ctx) => app.Services.GetRequiredService<TtsHttpEndpoint>().HandleAsync(ctx, sse: true));
+        CatalogEndpoints.Map(app, router);
+        app.MapGet("/healthz", () => Results.Json(new { status = "ok" }));
+        app.MapGet("/readyz", () =>
+        {
+            var pools = router.Pools.Select(p => new { name = p.Name, serving = p.IsServing, active = admission.ActiveIn(p.Name), capacity = p.Capacity }).ToArray();
+            bool ready = !admission.IsDraining && pools.All(p => p.serving);
+            return Results.Json(new { status = admission.IsDraining ? "draining" : ready ? "ready" : "starting", pools },
+                statusCode: ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+        });
+        app.MapFallback((HttpContext ctx) => ApiErrors.Error(StatusCodes.Status404NotFound, "not_found", $"no endpoint at {ctx.Request.Method} {ctx.Request.Path}; see docs/api.md"));
+        return app;
+    }
+
+    private static string FormatHost(string host) => host.Contains(':', StringComparison.Ordinal) && !host.StartsWith('[') ? $"[{host}]" : host;
+}

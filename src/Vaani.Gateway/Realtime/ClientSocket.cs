@@ -1,0 +1,158 @@
+using System.Buffers;
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+using System.Threading.Channels;
+
+namespace Vaani.Gateway.Realtime;
+
+/// <summary>
+/// One client WebSocket with a bounded outbound queue drained by a single sender loop.
+/// Producers enqueue without waiting; when the queue is full the client is not reading fast
+/// enough and is closed with a clear reason instead of letting memory grow.
+/// </summary>
+public sealed class ClientSocket : IAsyncDisposable
+{
+    private readonly WebSocket _socket;
+    private readonly Channel<Outbound> _outbound;
+    private readonly CancellationTokenSource _abort = new();
+    private readonly Task _sender;
+    private int _closing;
+
+    public ClientSocket(WebSocket socket, int maxQueuedMessages)
+    {
+        _socket = socket;
+        _outbound = Channel.CreateBounded<Outbound>(new BoundedChannelOptions(maxQueuedMessages)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        _sender = Task.Run(SendLoopAsync);
+    }
+
+    /// <summary>Cancelled when the connection is gone (closed, aborted or the client stopped reading).</summary>
+    public CancellationToken Aborted => _abort.Token;
+
+    /// <summary>Set when the socket was closed because the client stopped reading.</summary>
+    public bool ClosedAsSlowReader { get; private set; }
+
+    /// <summary>Queues a JSON message. Returns false (and starts a 1008 close) when the client is not reading.</summary>
+    public bool TrySendJson<T>(T message)
+    {
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(message, GatewayJson.Options);
+        return TryEnqueue(new Outbound(bytes, WebSocketMessageType.Text));
+    }
+
+    /// <summary>Queues a binary message.</summary>
+    public bool TrySendBinary(ReadOnlyMemory<byte> payload) => TryEnqueue(new Outbound(payload, WebSocketMessageType.Binary));
+
+    private bool TryEnqueue(Outbound message)
+    {
+        if (Volatile.Read(ref _closing) != 0) return false;
+        if (_outbound.Writer.TryWrite(message)) return true;
+        ClosedAsSlowReader = true;
+        _ = CloseAsync(CloseCodes.BadInput, "slow_reader", "the client is not reading: its outbound buffer is full", TimeSpan.FromSeconds(2));
+        return false;
+    }
+
+    /// <summary>
+    /// Reads one whole message up to <paramref name="maxBytes"/>. Returns null on a close frame.
+    /// Throws <see cref="MessageTooLargeException"/> when the message is larger.
+    /// </summary>
+    public async Task<(WebSocketMessageType Type, ReadOnlyMemory<byte> Payload)?> ReceiveAsync(ArrayBufferWriter<byte> buffer, int maxBytes, int maxTextBytes, CancellationToken ct)
+    {
+        buffer.Clear();
+        while (true)
+        {
+            var memory = buffer.GetMemory(4096);
+            var result = await _socket.ReceiveAsync(memory, ct).ConfigureAwait(false);
+            if (result.MessageType == WebSocketMessageType.Close) return null;
+            buffer.Advance(result.Count);
+            int limit = result.MessageType == WebSocketMessageType.Text ? maxTextBytes : maxBytes;
+            if (buffer.WrittenCount > limit)
+                throw new MessageTooLargeException(result.MessageType, limit);
+            if (result.EndOfMessage) return (result.MessageType, buffer.WrittenMemory);
+        }
+    }
+
+    /// <summary>
+    /// Sends an error event then closes: the queue is flushed first (bounded by <paramref name="flushTimeout"/>),
+    /// then the close handshake is started; a client that does not answer is aborted.
+    /// </summary>
+    public Task CloseWithErrorAsync(WebSocketCloseStatus status, string code, string message, TimeSpan flushTimeout)
+    {
+        _outbound.Writer.TryWrite(new Outbound(JsonSerializer.SerializeToUtf8Bytes(new { type = "error", code, message }, GatewayJson.Options), WebSocketMessageType.Text));
+        return CloseAsync(status, code, message, flushTimeout);
+    }
+
+    /// <summary>Flushes queued messages (bounded by <paramref name="flushTimeout"/>) and closes with <paramref name="status"/>.</summary>
+    public async Task CloseAsync(WebSocketCloseStatus status, string code, string description, TimeSpan flushTimeout)
+    {
+        if (Interlocked.Exchange(ref _closing, 1) != 0) { await WaitSenderAsync(flushTimeout).ConfigureAwait(false); return; }
+        _outbound.Writer.TryComplete();
+        if (!await WaitSenderAsync(flushTimeout).ConfigureAwait(false) || ClosedAsSlowReader && status != CloseCodes.BadInput)
+        {
+            Abort();
+            return;
+        }
+        try
+        {
+            using var cts = new CancellationTokenSource(flushTimeout);
+            var reason = Truncate(code == description ? description : $"{code}: {description}", 120);
+            if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+                await _socket.CloseOutputAsync(status, reason, cts.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            Abort();
+        }
+    }
+
+    private async Task<bool> WaitSenderAsync(TimeSpan timeout)
+    {
+        var done = await Task.WhenAny(_sender, Task.Delay(timeout)).ConfigureAwait(false);
+        return done == _sender;
+    }
+
+    public void Abort()
+    {
+        try { _abort.Cancel(); } catch (ObjectDisposedException) { }
+        _socket.Abort();
+    }
+
+    private async Task SendLoopAsync()
+    {
+        try
+        {
+            await foreach (var m in _outbound.Reader.ReadAllAsync(_abort.Token).ConfigureAwait(false))
+                await _socket.SendAsync(m.Payload, m.Type, endOfMessage: true, _abort.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            try { _abort.Cancel(); } catch (ObjectDisposedException) { }
+        }
+    }
+
+    private static string Truncate(string s, int maxBytes)
+    {
+        // A close reason is at most 123 UTF-8 bytes.
+        while (Encoding.UTF8.GetByteCount(s) > maxBytes) s = s[..^1];
+        return s;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _outbound.Writer.TryComplete();
+        if (!await WaitSenderAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false)) Abort();
+        _abort.Dispose();
+    }
+
+    private readonly record struct Outbound(ReadOnlyMemory<byte> Payload, WebSocketMessageType Type);
+}
+
+/// <summary>A client message over the documented size limit.</summary>
+public sealed class MessageTooLargeException(WebSocketMessageType type, int limit)
+    : Exception($"{(type == WebSocketMessageType.Text ? "text" : "binary")} message exceeds the limit of {limit} bytes")
+{
+    public int Limit { get; } = limit;
+}

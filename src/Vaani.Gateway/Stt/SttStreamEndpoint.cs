@@ -1,0 +1,226 @@
+using System.Buffers;
+using System.Net.WebSockets;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Vaani.Audio;
+using Vaani.Engines;
+using Vaani.Gateway.Admission;
+using Vaani.Gateway.Hosting;
+using Vaani.Gateway.Http;
+using Vaani.Gateway.Realtime;
+using Vaani.Gateway.Routing;
+using Vaani.Speech.Streaming;
+
+namespace Vaani.Gateway.Stt;
+
+/// <summary>
+/// Native streaming STT: <c>GET /v1/stt/stream</c> (WebSocket). A thin adapter over
+/// <see cref="SttStreamSession"/>: it validates, admits, paces, maps events to JSON and flushes on close.
+/// </summary>
+internal sealed class SttStreamEndpoint(IEngineRouter router, AdmissionController admission, GatewayOptions options, DrainSignal drain, TimeProvider time)
+{
+    public async Task HandleAsync(HttpContext ctx)
+    {
+        if (!ctx.WebSockets.IsWebSocketRequest)
+        {
+            await ApiErrors.Error(StatusCodes.Status426UpgradeRequired, "websocket_required", "connect with a WebSocket upgrade").ExecuteAsync(ctx);
+            return;
+        }
+        SttStreamQuery query;
+        try { query = SttStreamQuery.Parse(ctx.Request.Query); }
+        catch (QueryException ex) { await ApiErrors.BadRequest("invalid_" + ex.Field, ex.Message).ExecuteAsync(ctx); return; }
+        catch (AudioFormatException ex) { await ApiErrors.BadRequest("invalid_audio_format", ex.Message).ExecuteAsync(ctx); return; }
+
+        var pool = router.FindStt(query.Language);
+        if (pool is null)
+        {
+            await ApiErrors.BadRequest("unsupported_language", $"no speech-to-text model serves language '{query.Language}'; GET /v1/models lists them").ExecuteAsync(ctx);
+            return;
+        }
+        var admitted = admission.TryAdmit(pool.Name, pool.Capacity);
+        if (!admitted.IsAdmitted)
+        {
+            await ApiErrors.Error(StatusCodes.Status503ServiceUnavailable, admitted.Code!, admitted.Message!, admitted.RetryAfter).ExecuteAsync(ctx);
+            return;
+        }
+        using var lease = admitted.Lease!;
+        using var ws = await ctx.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = options.KeepAliveInterval });
+        await using var client = new ClientSocket(ws, options.OutboundQueueMessages);
+        var sessionId = "stt_" + Guid.NewGuid().ToString("N")[..16];
+        var engineOptions = new SttSessionOptions { Language = query.Language, InterimResults = query.InterimResults, Endpointing = query.Endpointing };
+        await using var session = new SttStreamSession(
+            ct => pool.Engine.StartSessionAsync(engineOptions, ct),
+            query.Format, pool.Capabilities.NativeFormat, new SttStreamLimits(), time);
+        try
+        {
+            await session.StartAsync(ctx.RequestAborted);
+        }
+        catch (EngineException ex)
+        {
+            await client.CloseWithErrorAsync(ex.IsPermanent ? CloseCodes.Internal : CloseCodes.TryAgainLater, ex.Code, ex.Message, options.FlushTimeout);
+            return;
+        }
+        client.TrySendJson(new
+        {
+            type = "session.started",
+            session_id = sessionId,
+            language = query.Language,
+            model = pool.Name,
+            format = new { encoding = AudioFormat.EncodingName(query.Format.Encoding), sample_rate = query.Format.SampleRate, channels = query.Format.Channels },
+        });
+
+        var forwarder = ForwardEventsAsync(session, client, query.Words);
+        using var drainRegistration = drain.Register(() =>
+            _ = client.CloseWithErrorAsync(CloseCodes.ServiceRestart, "draining", "this node is shutting down: reconnect to continue", options.FlushTimeout));
+        var outcome = await ReceiveLoopAsync(client, session, query.Format);
+        switch (outcome.Kind)
+        {
+            case EndKind.ClientClosed:
+                await FlushAndCloseAsync(client, session, forwarder, sessionId);
+                break;
+            case EndKind.Error:
+                await client.CloseWithErrorAsync(outcome.Status, outcome.Code!, outcome.Message!, options.FlushTimeout);
+                break;
+            case EndKind.Gone:
+                client.Abort();
+                break;
+        }
+    }
+
+    private async Task FlushAndCloseAsync(ClientSocket client, SttStreamSession session, Task<Exception?> forwarder, string sessionId)
+    {
+        // Close = flush: every byte received is reflected in a final before the socket closes.
+        using var flush = new CancellationTokenSource(options.FlushTimeout);
+        try
+        {
+            await session.CompleteAsync(flush.Token);
+            var done = await Task.WhenAny(forwarder, Task.Delay(options.FlushTimeout, time));
+            if (done != forwarder)
+            {
+                await client.CloseWithErrorAsync(CloseCodes.Internal, "flush_timeout", $"final results were not ready within {options.FlushTimeout.TotalSeconds:0} s", options.FlushTimeout);
+                return;
+            }
+            var failure = await forwarder;
+            if (failure is not null)
+            {
+                await CloseForFailureAsync(client, failure);
+                return;
+            }
+            client.TrySendJson(NativeSttMessages.Closed(sessionId, session.GetStats()));
+            await client.CloseAsync(CloseCodes.Normal, "done", "done", options.FlushTimeout);
+        }
+        catch (OperationCanceledException)
+        {
+            await client.CloseWithErrorAsync(CloseCodes.Internal, "flush_timeout", "final results were not ready in time", options.FlushTimeout);
+        }
+    }
+
+    private Task CloseForFailureAsync(ClientSocket client, Exception failure) => failure switch
+    {
+        EngineException { IsPermanent: false } e => client.CloseWithErrorAsync(CloseCodes.TryAgainLater, e.Code, e.Message, options.FlushTimeout),
+        EngineException e => client.CloseWithErrorAsync(CloseCodes.Internal, e.Code, e.Message, options.FlushTimeout),
+        AudioFormatException e => client.CloseWithErrorAsync(CloseCodes.BadInput, "invalid_audio", e.Message, options.FlushTimeout),
+        _ => client.CloseWithErrorAsync(CloseCodes.Internal, "internal_error", "the session failed; see the server log", options.FlushTimeout),
+    };
+
+    /// <summary>Reads events and queues them for the client; returns the session failure, if any.</summary>
+    private async Task<Exception?> ForwardEventsAsync(SttStreamSession session, ClientSocket client, bool words)
+    {
+        try
+        {
+            await foreach (var e in session.Events.ReadAllAsync(client.Aborted))
+            {
+                var message = NativeSttMessages.From(e, words);
+                if (message is not null && !client.TrySendJson(message)) return null; // slow reader: closed by ClientSocket
+            }
+            return null;
+        }
+        catch (OperationCanceledException) { return null; }
+        catch (Exception ex)
+        {
+            // A session failure mid-stream (not at close): report it now.
+            _ = CloseForFailureAsync(client, ex);
+            return ex;
+        }
+    }
+
+    private async Task<ReceiveOutcome> ReceiveLoopAsync(ClientSocket client, SttStreamSession session, AudioFormat format)
+    {
+        var buffer = new ArrayBufferWriter<byte>(4096);
+        var pacer = new RealtimePacer(options.RealtimeBurst, time);
+        var ct = client.Aborted;
+        long lastActivity = time.GetTimestamp();
+        using var idle = new Timer(_ =>
+        {
+            if (time.GetElapsedTime(Volatile.Read(ref lastActivity)) > options.IdleTimeout)
+                _ = client.CloseWithErrorAsync(CloseCodes.BadInput, "idle_timeout", $"no audio or keepalive for {options.IdleTimeout.TotalSeconds:0} s", options.FlushTimeout);
+        }, null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+        int remainder = 0; // bytes of a partial frame carried between messages, for duration accounting
+        try
+        {
+            while (true)
+            {
+                var message = await client.ReceiveAsync(buffer, options.MaxAudioMessageBytes, options.MaxTextMessageBytes, ct);
+                if (message is null) return ReceiveOutcome.ClientClosed;
+                Volatile.Write(ref lastActivity, time.GetTimestamp());
+                var (type, payload) = message.Value;
+                if (type == WebSocketMessageType.Binary)
+                {
+                    if (payload.IsEmpty) continue;
+                    await session.SendAudioAsync(payload, ct);
+                    long bytes = payload.Length + remainder;
+                    remainder = (int)(bytes % format.BytesPerFrame);
+                    var wait = pacer.Add(format.DurationOf(bytes - remainder));
+                    if (wait > TimeSpan.Zero) await Task.Delay(wait, time, ct);
+                    continue;
+                }
+                switch (ParseControl(payload.Span))
+                {
+                    case "keepalive": break;
+                    case "finalize": await session.FinalizeAsync(ct); break;
+                    case "close": return ReceiveOutcome.ClientClosed;
+                    case var other:
+                        return ReceiveOutcome.Error(CloseCodes.BadInput, "invalid_message",
+                            other is null ? "text messages must be JSON objects with a \"type\" of keepalive, finalize or close"
+                                          : $"unknown message type '{other}': use keepalive, finalize or close");
+                }
+            }
+        }
+        catch (MessageTooLargeException ex)
+        {
+            return ReceiveOutcome.Error(CloseCodes.BadInput, "message_too_large", ex.Message);
+        }
+        catch (AudioFormatException ex)
+        {
+            return ReceiveOutcome.Error(CloseCodes.BadInput, "invalid_audio", ex.Message);
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or System.Threading.Channels.ChannelClosedException)
+        {
+            return client.Aborted.IsCancellationRequested || ex is WebSocketException ? ReceiveOutcome.Gone : ReceiveOutcome.ClientClosed;
+        }
+    }
+
+    /// <summary>Returns the lower-cased "type" of a JSON control message, or null when it is not one.</summary>
+    internal static string? ParseControl(ReadOnlySpan<byte> json)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(json);
+            using var doc = JsonDocument.ParseValue(ref reader);
+            if (doc.RootElement.ValueKind == JsonValueKind.Object &&
+                doc.RootElement.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String)
+                return t.GetString()!.ToLowerInvariant();
+            return null;
+        }
+        catch (JsonException) { return null; }
+    }
+
+    private enum EndKind { ClientClosed, Error, Gone }
+
+    private readonly record struct ReceiveOutcome(EndKind Kind, WebSocketCloseStatus Status, string? Code, string? Message)
+    {
+        public static readonly ReceiveOutcome ClientClosed = new(EndKind.ClientClosed, CloseCodes.Normal, null, null);
+        public static readonly ReceiveOutcome Gone = new(EndKind.Gone, CloseCodes.Normal, null, null);
+        public static ReceiveOutcome Error(WebSocketCloseStatus status, string code, string message) => new(EndKind.Error, status, code, message);
+    }
+}

@@ -1,0 +1,145 @@
+using System.Buffers;
+using System.Text;
+using System.Threading.Channels;
+using Vaani.Engines;
+using Vaani.Gateway.Realtime;
+using Vaani.Speech.Synthesis;
+using Vaani.Speech.Transcripts;
+
+namespace Vaani.Gateway.Tts;
+
+/// <summary>
+/// One <c>context_id</c> on a TTS socket: an ordered stream of text segments synthesised one after
+/// another on a single audio timeline. Text sent with <c>continue: true</c> is buffered and released
+/// at sentence ends (or on flush), so a client can stream LLM tokens in.
+/// </summary>
+internal sealed class TtsContext
+{
+    private static readonly System.Buffers.SearchValues<char> SentenceEnds = System.Buffers.SearchValues.Create(".!?।॥\n。");
+    private readonly string _id;
+    private readonly ITextToSpeechEngine _engine;
+    private readonly ClientSocket _client;
+    private readonly TtsRequest _template;
+    private readonly SynthesisEncoder _encoder;
+    private readonly Channel<(string Text, int Offset)> _segments = Channel.CreateBounded<(string, int)>(64);
+    private readonly CancellationTokenSource _cts = new();
+    private readonly StringBuilder _pending = new();
+    private readonly object _gate = new();
+    private int _textBase;        // characters of the context's text already segmented
+    private long _samples;        // engine samples emitted so far (the context's timeline)
+    private int _seq;
+
+    public TtsContext(string id, ITextToSpeechEngine engine, ClientSocket client, TtsOutputFormat output, string? voice, string? language, bool ssml, double rate, int pitch)
+    {
+        _id = id;
+        _engine = engine;
+        _client = client;
+        _template = new TtsRequest { Text = "", Voice = voice, Language = language, IsSsml = ssml, Rate = rate, Pitch = pitch };
+        _encoder = new SynthesisEncoder(engine.Capabilities.NativeFormat, output);
+        Completion = Task.Run(RunAsync);
+    }
+
+    public Task Completion { get; }
+    public bool IsClosed { get; private set; }
+
+    public void Add(string text, bool more)
+    {
+        lock (_gate)
+        {
+            if (IsClosed) return;
+            _pending.Append(text);
+            if (!more) { Release(_pending.Length); Close(); return; }
+            if (_template.IsSsml) return; // SSML is released whole, on flush or the last message
+            var s = _pending.ToString();
+            int end = s.AsSpan().LastIndexOfAny(SentenceEnds);
+            if (end >= 0) Release(end + 1);
+        }
+    }
+
+    public void Flush()
+    {
+        lock (_gate) Release(_pending.Length);
+    }
+
+    public void Close()
+    {
+        lock (_gate)
+        {
+            if (IsClosed) return;
+            Release(_pending.Length);
+            IsClosed = true;
+            _segments.Writer.TryComplete();
+        }
+    }
+
+    public void Cancel()
+    {
+        lock (_gate)
+        {
+            IsClosed = true;
+            _segments.Writer.TryComplete();
+        }
+        _cts.Cancel();
+    }
+
+    private void Release(int length)
+    {
+        if (length == 0) return;
+        var text = _pending.ToString(0, length);
+        _pending.Remove(0, length);
+        int offset = _textBase;
+        _textBase += length;
+        if (string.IsNullOrWhiteSpace(text)) return;
+        if (!_segments.Writer.TryWrite((text, offset)))
+            _client.TrySendJson(new { type = "error", context_id = _id, code = "context_backlog_full", message = "too much text is waiting in this context; wait for audio before sending more" });
+    }
+
+    private async Task RunAsync()
+    {
+        var ct = _cts.Token;
+        var rate = _engine.Capabilities.NativeFormat.SampleRate;
+        var encoded = new ArrayBufferWriter<byte>(8192);
+        try
+        {
+            await foreach (var (text, offset) in _segments.Reader.ReadAllAsync(ct))
+            {
+                long segmentStart = _samples;
+                await foreach (var e in _engine.SynthesizeAsync(_template with { Text = text }, ct))
+                {
+                    ct.ThrowIfCancellationRequested();
+                    if (e is TtsAudio audio)
+                    {
+                        _samples += audio.Audio.Length / 2;
+                        encoded.Clear();
+                        _encoder.Encode(audio.Audio.Span, encoded);
+                        if (encoded.WrittenCount > 0 && !_client.TrySendJson(new { type = "audio", context_id = _id, seq = _seq++, audio = Convert.ToBase64String(encoded.WrittenSpan) }))
+                            return;
+                    }
+                    else if (e is TtsWord w)
+                    {
+                        var start = w.Start + TimeSpan.FromSeconds((double)segmentStart / rate);
+                        var end = w.End + TimeSpan.FromSeconds((double)segmentStart / rate);
+                        _client.TrySendJson(new
+                        {
+                            type = "words",
+                            context_id = _id,
+                            words = new[] { new { word = w.Word, start = TranscriptFormatter.Seconds(start), end = TranscriptFormatter.Seconds(end), text_offset = w.TextOffset + offset, text_length = w.TextLength } },
+                        });
+                    }
+                }
+            }
+            encoded.Clear();
+            _encoder.Complete(encoded);
+            if (encoded.WrittenCount > 0) _client.TrySendJson(new { type = "audio", context_id = _id, seq = _seq++, audio = Convert.ToBase64String(encoded.WrittenSpan) });
+            _client.TrySendJson(new { type = "done", context_id = _id, audio_seconds = Math.Round((double)_samples / rate, 3) });
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Cancelled: the socket acknowledges once this task has ended.
+        }
+        catch (EngineException ex)
+        {
+            _client.TrySendJson(new { type = "error", context_id = _id, code = ex.Code, message = ex.Message });
+        }
+    }
+}

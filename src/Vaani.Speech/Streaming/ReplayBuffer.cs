@@ -1,0 +1,91 @@
+using System.Buffers;
+
+namespace Vaani.Speech.Streaming;
+
+/// <summary>
+/// Engine-format audio since the last final result, kept so a session can be replayed on another
+/// worker. Positions are byte offsets on the session's engine-format timeline. Memory grows with the
+/// audio actually held (pooled 8 KiB segments) and never beyond <see cref="Capacity"/>, so an idle
+/// session costs nothing here. Not thread-safe: owned by the session's engine loop.
+/// </summary>
+internal sealed class ReplayBuffer : IDisposable
+{
+    private const int SegmentSize = 8192;
+    private readonly Queue<byte[]> _segments = new();
+    private int _headOffset;     // bytes of the first segment already trimmed
+    private int _tailFill = SegmentSize; // bytes used in the last segment (full when no segment)
+
+    public ReplayBuffer(int capacityBytes) => Capacity = capacityBytes;
+
+    public int Capacity { get; }
+
+    /// <summary>Timeline position of the oldest byte held.</summary>
+    public long StartPosition { get; private set; }
+
+    /// <summary>Bytes held.</summary>
+    public int Count { get; private set; }
+
+    /// <summary>Timeline position just after the newest byte held.</summary>
+    public long EndPosition => StartPosition + Count;
+
+    public int Free => Capacity - Count;
+
+    /// <summary>Appends audio; the caller keeps within <see cref="Free"/>.</summary>
+    public void Append(ReadOnlySpan<byte> data)
+    {
+        if (data.Length > Free) throw new InvalidOperationException("replay buffer overflow");
+        Count += data.Length;
+        while (!data.IsEmpty)
+        {
+            if (_tailFill == SegmentSize)
+            {
+                _segments.Enqueue(ArrayPool<byte>.Shared.Rent(SegmentSize));
+                _tailFill = 0;
+            }
+            var tail = _segments.Last();
+            int n = Math.Min(data.Length, SegmentSize - _tailFill);
+            data[..n].CopyTo(tail.AsSpan(_tailFill));
+            _tailFill += n;
+            data = data[n..];
+        }
+    }
+
+    /// <summary>Drops everything before <paramref name="position"/> (a final result's end).</summary>
+    public void TrimTo(long position)
+    {
+        long drop = Math.Clamp(position - StartPosition, 0, Count);
+        StartPosition += drop;
+        Count -= (int)drop;
+        _headOffset += (int)drop;
+        while (_segments.Count > 0)
+        {
+            int used = _segments.Count == 1 ? _tailFill : SegmentSize;
+            if (_headOffset < used) break;
+            _headOffset -= used;
+            ArrayPool<byte>.Shared.Return(_segments.Dequeue());
+            if (_segments.Count == 0) { _tailFill = SegmentSize; _headOffset = 0; }
+        }
+    }
+
+    /// <summary>Copies the held audio out, oldest first.</summary>
+    public byte[] ToArray()
+    {
+        var result = new byte[Count];
+        int written = 0, index = 0, last = _segments.Count - 1;
+        foreach (var segment in _segments)
+        {
+            int from = index == 0 ? _headOffset : 0;
+            int to = index == last ? _tailFill : SegmentSize;
+            segment.AsSpan(from, to - from).CopyTo(result.AsSpan(written));
+            written += to - from;
+            index++;
+        }
+        return result;
+    }
+
+    public void Dispose()
+    {
+        while (_segments.Count > 0) ArrayPool<byte>.Shared.Return(_segments.Dequeue());
+        Count = 0;
+    }
+}

@@ -1,0 +1,403 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Threading.Channels;
+using Vaani.Audio;
+using Vaani.Audio.Conversion;
+using Vaani.Engines;
+
+namespace Vaani.Speech.Streaming;
+
+/// <summary>
+/// The protocol-independent core of one streaming recognition session, shared by every API
+/// adapter (native, Deepgram-compatible, ...).
+/// <para>
+/// Audio arrives in the client's format, is converted to the engine's native format, kept in a
+/// bounded <see cref="ReplayBuffer"/> since the last final result, and sent to an engine session.
+/// When the engine session fails with a retryable error (its worker died or stalled), the session
+/// is re-placed through the placement callback and the buffered audio is replayed; event times are
+/// shifted by the replay start so the client sees every word once with monotonic timestamps.
+/// </para>
+/// All engine interaction happens on one loop task; adapters talk to it through a bounded command
+/// queue (which backpressures a fast client) and read events from a bounded channel.
+/// </summary>
+public sealed class SttStreamSession : IAsyncDisposable
+{
+    private readonly Func<CancellationToken, ValueTask<ISpeechToTextSession>> _place;
+    private readonly AudioFormat _engineFormat;
+    private readonly SttStreamLimits _limits;
+    private readonly TimeProvider _time;
+    private readonly AudioConverter? _converter;
+    private readonly Channel<Command> _commands;
+    private readonly Channel<SttEvent> _events;
+    private readonly ReplayBuffer _replay;
+    private readonly CancellationTokenSource _cts = new();
+    private readonly object _gate = new();
+    private readonly ArrayBufferWriter<byte> _converted = new(4096);
+    private readonly Queue<(long Position, long Timestamp)> _arrivals = new();
+    private readonly List<TimeSpan> _finalLatencies = [];
+    private Task? _loop;
+
+    // Engine-loop state.
+    private ISpeechToTextSession? _engine;
+    private Task? _pump;
+    private int _generation;
+    private long _generationStart;     // timeline byte position where the current engine session starts
+    private long _sentPosition;        // timeline byte position after the last byte sent
+    private volatile Exception? _engineFault;
+    private bool _finalizePending;
+
+    // Stats.
+    private readonly long _createdAt;
+    private long _firstAudioAt = -1;
+    private TimeSpan _admissionWait;
+    private TimeSpan? _firstPartial;
+    private long _engineTicks;
+    private int _replacements;
+    private int _finals;
+
+    public SttStreamSession(
+        Func<CancellationToken, ValueTask<ISpeechToTextSession>> place,
+        AudioFormat clientFormat,
+        AudioFormat engineFormat,
+        SttStreamLimits? limits = null,
+        TimeProvider? time = null)
+    {
+        if (!clientFormat.IsFixedSize)
+            throw new AudioFormatException($"{clientFormat} must be decoded before it reaches the session");
+        _place = place;
+        ClientFormat = clientFormat;
+        _engineFormat = engineFormat;
+        _limits = limits ?? new SttStreamLimits();
+        _time = time ?? TimeProvider.System;
+        _converter = clientFormat == engineFormat ? null : new AudioConverter(clientFormat, engineFormat);
+        _commands = Channel.CreateBounded<Command>(new BoundedChannelOptions(_limits.CommandBufferCapacity) { SingleReader = true });
+        _events = Channel.CreateBounded<SttEvent>(new BoundedChannelOptions(_limits.EventBufferCapacity) { SingleWriter = false, SingleReader = true });
+        _replay = new ReplayBuffer((int)Math.Min(int.MaxValue, engineFormat.BytesPerSecond * _limits.MaxReplay.TotalSeconds));
+        _createdAt = _time.GetTimestamp();
+    }
+
+    /// <summary>The format the client sends.</summary>
+    public AudioFormat ClientFormat { get; }
+
+    /// <summary>Events with times relative to the start of the client's audio. Completes after <see cref="CompleteAsync"/> (or on failure, with the error).</summary>
+    public ChannelReader<SttEvent> Events => _events.Reader;
+
+    /// <summary>Places the session on an engine. Throws <see cref="EngineException"/> when no engine can take it.</summary>
+    public async ValueTask StartAsync(CancellationToken cancellationToken)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _cts.Token);
+        await PlaceAsync(linked.Token).ConfigureAwait(false);
+        _admissionWait = _time.GetElapsedTime(_createdAt);
+        _loop = Task.Run(RunLoopAsync, CancellationToken.None);
+    }
+
+    /// <summary>Queues client audio; waits while the command queue is full (backpressure).</summary>
+    public ValueTask SendAudioAsync(ReadOnlyMemory<byte> audio, CancellationToken cancellationToken)
+    {
+        if (_firstAudioAt < 0) _firstAudioAt = _time.GetTimestamp();
+        return _commands.Writer.WriteAsync(new Command(CommandKind.Audio, audio.ToArray()), cancellationToken);
+    }
+
+    /// <summary>Asks for a final result covering all audio sent so far.</summary>
+    public ValueTask FinalizeAsync(CancellationToken cancellationToken) =>
+        _commands.Writer.WriteAsync(new Command(CommandKind.Finalize, null), cancellationToken);
+
+    /// <summary>Ends input. Remaining audio is flushed into finals, then <see cref="Events"/> completes.</summary>
+    public async ValueTask CompleteAsync(CancellationToken cancellationToken)
+    {
+        await _commands.Writer.WriteAsync(new Command(CommandKind.Complete, null), cancellationToken).ConfigureAwait(false);
+        _commands.Writer.TryComplete();
+    }
+
+    /// <summary>Total seconds of client audio received so far.</summary>
+    public double AudioSeconds => _engineFormat.DurationOf(_sentPosition).TotalSeconds;
+
+    public SttStreamStats GetStats()
+    {
+        lock (_gate)
+        {
+            var sorted = _finalLatencies.Order().ToArray();
+            return new SttStreamStats
+            {
+                AudioSeconds = AudioSeconds,
+                AdmissionWait = _admissionWait,
+                EngineTime = TimeSpan.FromTicks(Interlocked.Read(ref _engineTicks)),
+                TimeToFirstPartial = _firstPartial,
+                FinalizationLatencyP50 = sorted.Length == 0 ? null : sorted[sorted.Length / 2],
+                FinalizationLatencyMax = sorted.Length == 0 ? null : sorted[^1],
+                Replacements = _replacements,
+                Finals = _finals,
+            };
+        }
+    }
+
+    private async Task RunLoopAsync()
+    {
+        var ct = _cts.Token;
+        try
+        {
+            await foreach (var command in _commands.Reader.ReadAllAsync(ct).ConfigureAwait(false))
+            {
+                switch (command.Kind)
+                {
+                    case CommandKind.Audio:
+                        _converted.Clear();
+                        if (_converter is null) _converted.Write(command.Audio);
+                        else _converter.Convert(command.Audio, _converted);
+                        await SendEngineAudioAsync(_converted.WrittenMemory, ct).ConfigureAwait(false);
+                        break;
+                    case CommandKind.Finalize:
+                        await WithRecoveryAsync(s => s.FinalizeAsync(ct), ct).ConfigureAwait(false);
+                        _finalizePending = true;
+                        break;
+                    case CommandKind.Complete:
+                        if (_converter is not null)
+                        {
+                            _converted.Clear();
+                            _converter.Flush(_converted);
+                            await SendEngineAudioAsync(_converted.WrittenMemory, ct).ConfigureAwait(false);
+                        }
+                        await CompleteEngineAsync(ct).ConfigureAwait(false);
+                        _events.Writer.TryComplete();
+                        return;
+                }
+            }
+            // Commands ended without Complete: the adapter went away.
+            _events.Writer.TryComplete();
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            _events.Writer.TryComplete();
+        }
+        catch (Exception ex)
+        {
+            _events.Writer.TryComplete(ex);
+        }
+    }
+
+    private async Task SendEngineAudioAsync(ReadOnlyMemory<byte> audio, CancellationToken ct)
+    {
+        while (!audio.IsEmpty)
+        {
+            int free = _replay.Free;
+            if (free == 0)
+            {
+                // Replay window full without a final: force one so the buffer can be trimmed.
+                await WithRecoveryAsync(s => s.FinalizeAsync(ct), ct).ConfigureAwait(false);
+                await WaitForReplaySpaceAsync(ct).ConfigureAwait(false);
+                continue;
+            }
+            var chunk = audio[..Math.Min(free, audio.Length)];
+            lock (_gate)
+            {
+                _replay.Append(chunk.Span);
+                _arrivals.Enqueue((_replay.EndPosition, _time.GetTimestamp()));
+                while (_arrivals.Count > 512) _arrivals.Dequeue();
+            }
+            _sentPosition = _replay.EndPosition;
+            await WithRecoveryAsync(s => s.SendAudioAsync(chunk, ct), ct).ConfigureAwait(false);
+            audio = audio[chunk.Length..];
+        }
+    }
+
+    private async Task WaitForReplaySpaceAsync(CancellationToken ct)
+    {
+        var deadline = _time.GetTimestamp() + (long)(_limits.PlacementTimeout.TotalSeconds * _time.TimestampFrequency);
+        while (true)
+        {
+            lock (_gate) if (_replay.Free > 0) return;
+            if (_engineFault is not null) { await RecoverAsync(ct).ConfigureAwait(false); continue; }
+            if (_time.GetTimestamp() > deadline)
+                throw new EngineException("engine_stalled", "the engine produced no final result within the replay window", isPermanent: false);
+            await Task.Delay(TimeSpan.FromMilliseconds(10), _time, ct).ConfigureAwait(false);
+        }
+    }
+
+    private async Task CompleteEngineAsync(CancellationToken ct)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            try
+            {
+                if (_engineFault is not null) throw _engineFault;
+                var start = Stopwatch.GetTimestamp();
+                await _engine!.CompleteAsync(ct).ConfigureAwait(false);
+                Interlocked.Add(ref _engineTicks, Stopwatch.GetElapsedTime(start).Ticks);
+                await _pump!.ConfigureAwait(false);
+                if (_engineFault is not null) throw _engineFault;
+                return;
+            }
+            catch (EngineException ex) when (!ex.IsPermanent && !ct.IsCancellationRequested)
+            {
+                _engineFault = ex;
+                await RecoverAsync(ct).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task WithRecoveryAsync(Func<ISpeechToTextSession, ValueTask> action, CancellationToken ct)
+    {
+        while (true)
+        {
+            if (_engineFault is not null) await RecoverAsync(ct).ConfigureAwait(false);
+            try
+            {
+                var start = Stopwatch.GetTimestamp();
+                await action(_engine!).ConfigureAwait(false);
+                Interlocked.Add(ref _engineTicks, Stopwatch.GetElapsedTime(start).Ticks);
+                return;
+            }
+            catch (EngineException ex) when (!ex.IsPermanent && !ct.IsCancellationRequested)
+            {
+                _engineFault = ex;
+            }
+        }
+    }
+
+    /// <summary>Re-places the session on a healthy engine and replays the audio since the last final.</summary>
+    private async Task RecoverAsync(CancellationToken ct)
+    {
+        var fault = _engineFault!;
+        if (_replacements >= _limits.MaxReplacements)
+            throw new EngineException("worker_lost", $"the session was re-placed {_replacements} times and failed again: {fault.Message}", isPermanent: false, fault);
+        _replacements++;
+        var old = _engine;
+        _engine = null;
+        if (old is not null) _ = DisposeQuietlyAsync(old);
+
+        byte[] replay;
+        lock (_gate)
+        {
+            _generation++;          // events still coming from the old session are ignored from here on
+            replay = _replay.ToArray();
+            _generationStart = _replay.StartPosition;
+        }
+        _engineFault = null;
+        await PlaceAsync(ct).ConfigureAwait(false);
+        if (replay.Length > 0)
+            await _engine!.SendAudioAsync(replay, ct).ConfigureAwait(false);
+        if (_finalizePending)
+            await _engine!.FinalizeAsync(ct).ConfigureAwait(false);
+    }
+
+    private async Task PlaceAsync(CancellationToken ct)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(_limits.PlacementTimeout);
+        try
+        {
+            _engine = await _place(timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new EngineException("placement_timeout", $"no worker could take the session within {_limits.PlacementTimeout.TotalSeconds:0.#} s", isPermanent: false);
+        }
+        int generation;
+        lock (_gate) generation = _generation;
+        var engine = _engine;
+        _pump = Task.Run(() => PumpAsync(engine, generation), CancellationToken.None);
+    }
+
+    private async Task PumpAsync(ISpeechToTextSession engine, int generation)
+    {
+        try
+        {
+            await foreach (var e in engine.ReadEventsAsync(_cts.Token).ConfigureAwait(false))
+            {
+                SttEvent shifted;
+                lock (_gate)
+                {
+                    if (generation != _generation) return;
+                    shifted = Shift(e);
+                    if (shifted is SttFinal final)
+                    {
+                        _finals++;
+                        _finalizePending = false;
+                        long end = PositionOf(final.End);
+                        RecordFinalLatency(end);
+                        _replay.TrimTo(Math.Min(end, _replay.EndPosition));
+                    }
+                    else if (shifted is SttPartial && _firstPartial is null && _firstAudioAt >= 0)
+                    {
+                        _firstPartial = _time.GetElapsedTime(_firstAudioAt);
+                    }
+                }
+                await _events.Writer.WriteAsync(shifted, _cts.Token).ConfigureAwait(false);
+            }
+        }
+        catch (EngineException ex) when (!ex.IsPermanent)
+        {
+            lock (_gate) if (generation == _generation) _engineFault = ex;
+        }
+        catch (OperationCanceledException) when (_cts.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex)
+        {
+            _events.Writer.TryComplete(ex);
+            _cts.Cancel();
+        }
+    }
+
+    private void RecordFinalLatency(long endPosition)
+    {
+        // The delay from the moment the audio that ends the utterance arrived to now.
+        foreach (var (position, timestamp) in _arrivals)
+        {
+            if (position >= endPosition)
+            {
+                _finalLatencies.Add(_time.GetElapsedTime(timestamp));
+                if (_finalLatencies.Count > 1024) _finalLatencies.RemoveAt(0);
+                return;
+            }
+        }
+    }
+
+    private TimeSpan Offset => _engineFormat.DurationOf(_generationStart);
+
+    private long PositionOf(TimeSpan t)
+    {
+        long frames = (long)Math.Round(t.TotalSeconds * _engineFormat.SampleRate);
+        return frames * _engineFormat.BytesPerFrame;
+    }
+
+    private SttEvent Shift(SttEvent e)
+    {
+        var o = Offset;
+        if (o == TimeSpan.Zero) return e;
+        return e switch
+        {
+            SttPartial p => p with { Start = p.Start + o, End = p.End + o },
+            SttFinal f => f with
+            {
+                Start = f.Start + o,
+                End = f.End + o,
+                Words = f.Words.Select(w => w with { Start = w.Start + o, End = w.End + o }).ToArray(),
+            },
+            SttSpeechStarted s => s with { Timestamp = s.Timestamp + o },
+            SttUtteranceEnd u => u with { LastWordEnd = u.LastWordEnd + o },
+            _ => e,
+        };
+    }
+
+    private static async Task DisposeQuietlyAsync(ISpeechToTextSession session)
+    {
+        try { await session.DisposeAsync().ConfigureAwait(false); }
+        catch (Exception) { /* the session is already broken; its worker is being replaced */ }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _commands.Writer.TryComplete();
+        await _cts.CancelAsync().ConfigureAwait(false);
+        if (_loop is not null) { try { await _loop.ConfigureAwait(false); } catch (Exception) { } }
+        if (_pump is not null) { try { await _pump.ConfigureAwait(false); } catch (Exception) { } }
+        if (_engine is not null) await DisposeQuietlyAsync(_engine).ConfigureAwait(false);
+        lock (_gate) _replay.Dispose();
+        _cts.Dispose();
+    }
+
+    private enum CommandKind { Audio, Finalize, Complete }
+
+    private readonly record struct Command(CommandKind Kind, byte[]? Audio);
+}
