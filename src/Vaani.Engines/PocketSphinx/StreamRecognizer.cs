@@ -40,6 +40,7 @@ internal sealed class StreamRecognizer
     private long _nativeFrameBase;          // what the decoder believes is its utterance start frame
     private long _frameShift;               // correction from decoder frames to session frames
     private bool _nativeInSpeech;
+    private bool _nativeOpen;               // between ps_start_utt and ps_end_utt
 
     private bool _utteranceActive;          // speech seen since the last final
     private long _utteranceSpeechStart;
@@ -64,6 +65,7 @@ internal sealed class StreamRecognizer
     {
         _decoder.StartStream();
         _decoder.StartUtterance();
+        _nativeOpen = true;
     }
 
     /// <summary>Feeds little-endian 16-bit samples of any length (odd byte counts carry over).</summary>
@@ -109,6 +111,12 @@ internal sealed class StreamRecognizer
         _hasOddByte = false; // half a sample cannot be decoded
         FlushBlock(events);
         CloseNativeUtterance(forceRestart: false);
+        if (_nativeOpen)
+        {
+            // Silence only since the last speech run: nothing to collect, but leave the decoder idle.
+            _decoder.EndUtterance();
+            _nativeOpen = false;
+        }
         if (_utteranceActive || _pendingWords.Count > 0 || _consumed > _lastFinalEnd)
             EmitFinal(fromFinalize: true, events);
     }
@@ -186,9 +194,11 @@ internal sealed class StreamRecognizer
             return;
         _decoder.EndUtterance();
         CollectWords();
+        _nativeOpen = false;
         if (forceRestart)
         {
             _decoder.StartUtterance();
+            _nativeOpen = true;
             _nativeUtteranceStart = _consumed;
         }
         _nativeInSpeech = false;
