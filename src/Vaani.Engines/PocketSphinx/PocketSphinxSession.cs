@@ -107,7 +107,7 @@ internal sealed class PocketSphinxSession : ISpeechToTextSession
                         _recognizer.Feed(command.Audio, events);
                         break;
                     case CommandKind.Finalize:
-                        _recognizer.Finalize(events);
+                        _recognizer.FinalizeUtterance(events);
                         break;
                     case CommandKind.Complete:
                         _recognizer.Complete(events);

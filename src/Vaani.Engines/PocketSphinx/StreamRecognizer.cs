@@ -98,7 +98,7 @@ internal sealed class StreamRecognizer
     }
 
     /// <summary>Closes the utterance in progress and emits a final for all audio so far.</summary>
-    public void Finalize(List<SttEvent> events)
+    public void FinalizeUtterance(List<SttEvent> events)
     {
         FlushBlock(events);
         CloseNativeUtterance(forceRestart: true);
