@@ -31,8 +31,13 @@ public sealed class PocketSphinxEngine : ISpeechToTextEngine, IAsyncDisposable
     /// Validates <paramref name="options"/> (every error reported at once) and builds the decoder pool.
     /// Takes about half a second per decoder.
     /// </summary>
-    public static async Task<PocketSphinxEngine> CreateAsync(PocketSphinxOptions options, CancellationToken cancellationToken, TimeProvider? timeProvider = null)
+    public static Task<PocketSphinxEngine> CreateAsync(PocketSphinxOptions options, CancellationToken cancellationToken) =>
+        CreateAsync(options, TimeProvider.System, cancellationToken);
+
+    /// <summary>As <see cref="CreateAsync(PocketSphinxOptions, CancellationToken)"/>, with the clock used for decoder waits.</summary>
+    public static async Task<PocketSphinxEngine> CreateAsync(PocketSphinxOptions options, TimeProvider timeProvider, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(timeProvider);
         ArgumentNullException.ThrowIfNull(options);
         var errors = new List<Exception>();
         options.Validate(errors);
@@ -40,7 +45,7 @@ public sealed class PocketSphinxEngine : ISpeechToTextEngine, IAsyncDisposable
             throw errors[0];
         if (errors.Count > 1)
             throw new AggregateException("invalid pocketsphinx options", errors);
-        var pool = await DecoderPool.CreateAsync(options, timeProvider ?? TimeProvider.System, cancellationToken).ConfigureAwait(false);
+        var pool = await DecoderPool.CreateAsync(options, timeProvider, cancellationToken).ConfigureAwait(false);
         return new PocketSphinxEngine(options, pool);
     }
 

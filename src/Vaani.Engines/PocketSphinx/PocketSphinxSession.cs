@@ -28,7 +28,7 @@ internal sealed class PocketSphinxSession : ISpeechToTextSession
     private readonly Task _pump;
     private int _completed;
     private int _disposed;
-    private Exception? _failure;
+    private volatile Exception? _failure;
 
     public PocketSphinxSession(PocketSphinxDecoder decoder, SttSessionOptions session, PocketSphinxOptions options, Action<PocketSphinxDecoder> returnDecoder)
     {
