@@ -59,9 +59,10 @@ internal sealed class RemoteSttSession : ISpeechToTextSession, IClientChannel
     public async ValueTask SendAudioAsync(ReadOnlyMemory<byte> audio, CancellationToken cancellationToken)
     {
         ThrowIfUnusable();
-        for (var offset = 0; offset < audio.Length; offset += MaxChunk)
+        var chunkSize = Math.Min(MaxChunk, _window.Size);
+        for (var offset = 0; offset < audio.Length; offset += chunkSize)
         {
-            var chunk = audio.Slice(offset, Math.Min(MaxChunk, audio.Length - offset));
+            var chunk = audio.Slice(offset, Math.Min(chunkSize, audio.Length - offset));
             if (_window.InFlight == 0)
                 Volatile.Write(ref _lastProgress, _connection.Time.GetTimestamp());
             await _window.TakeAsync(chunk.Length, cancellationToken);

@@ -61,9 +61,10 @@ internal sealed class HostedTtsRequest : IHostedChannel
                         await writer.SendAsync(Frames.Json(FrameType.TtsWord, _channel, word), token);
                         break;
                     case TtsAudio audio:
-                        for (var offset = 0; offset < audio.Audio.Length; offset += MaxChunk)
+                        var chunkSize = Math.Min(MaxChunk, _window.Size);
+                        for (var offset = 0; offset < audio.Audio.Length; offset += chunkSize)
                         {
-                            var chunk = audio.Audio.Slice(offset, Math.Min(MaxChunk, audio.Audio.Length - offset));
+                            var chunk = audio.Audio.Slice(offset, Math.Min(chunkSize, audio.Audio.Length - offset));
                             await _window.TakeAsync(chunk.Length, token);
                             await writer.SendAsync(new Frame(FrameType.TtsAudio, _channel, chunk.ToArray()), token);
                         }

@@ -26,12 +26,13 @@ internal sealed class CreditWindow
         get { lock (_gate) return _window - _available; }
     }
 
-    /// <summary>
-    /// Waits until some credit is available, then takes <paramref name="bytes"/> (which may overdraw:
-    /// chunks are never split here, callers keep them well under the window).
-    /// </summary>
+    /// <summary>The window size in bytes; no single take may exceed it.</summary>
+    public int Size => _window;
+
+    /// <summary>Waits until <paramref name="bytes"/> of credit are available, then takes them.</summary>
     public async ValueTask TakeAsync(int bytes, CancellationToken cancellationToken)
     {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(bytes, _window);
         while (true)
         {
             Task wait;
@@ -39,7 +40,7 @@ internal sealed class CreditWindow
             {
                 if (_fault is not null)
                     throw _fault;
-                if (_available > 0)
+                if (_available >= bytes)
                 {
                     _available -= bytes;
                     return;

@@ -11,13 +11,15 @@ public sealed class CreditWindowTests
         var window = new CreditWindow(100);
         await window.TakeAsync(100, CancellationToken.None);
 
-        var waiting = window.TakeAsync(10, CancellationToken.None).AsTask();
+        var waiting = window.TakeAsync(50, CancellationToken.None).AsTask();
         Assert.False(waiting.IsCompleted);
         Assert.Equal(100, window.InFlight);
 
         Assert.True(window.Release(40));
+        Assert.False(waiting.IsCompleted); // 40 free, 50 wanted
+        Assert.True(window.Release(10));
         await waiting.WaitAsync(TimeSpan.FromSeconds(10));
-        Assert.Equal(70, window.InFlight);
+        Assert.Equal(100, window.InFlight);
     }
 
     [Fact]
