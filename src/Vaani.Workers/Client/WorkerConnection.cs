@@ -125,6 +125,12 @@ public sealed class WorkerConnection : IAsyncDisposable
         await _heartbeat.DisposeAsync();
     }
 
+    /// <summary>
+    /// Declares the worker lost (e.g. its supervisor saw the process exit before the socket reported
+    /// it): open sessions fault with <c>worker_lost</c> and the connection closes.
+    /// </summary>
+    public void Abort(string why) => Fail(Lost(why));
+
     internal uint NextChannelId()
     {
         while (true)

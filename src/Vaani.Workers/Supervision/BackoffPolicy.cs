@@ -19,6 +19,9 @@ public sealed record BackoffPolicy
         ArgumentOutOfRangeException.ThrowIfLessThan(failures, 1);
         var exponential = Initial.TotalMilliseconds * Math.Pow(Multiplier, failures - 1);
         var capped = Math.Min(exponential, Max.TotalMilliseconds);
-        return TimeSpan.FromMilliseconds(capped * (1 - Jitter * Math.Clamp(random, 0, 1)));
+        // Whole milliseconds: timers (Task.Delay included) work at that resolution, so the reported
+        // delay is exactly the one waited.
+        var jittered = Math.Round(capped * (1 - Jitter * Math.Clamp(random, 0, 1)));
+        return TimeSpan.FromTicks((long)jittered * TimeSpan.TicksPerMillisecond);
     }
 }

@@ -131,7 +131,13 @@ public sealed class WorkerSupervisor : IAsyncDisposable
             {
                 worker.Connection = null;
                 if (connection is not null)
+                {
+                    // Sessions must see worker_lost (retryable elsewhere), not a deliberate close,
+                    // unless the supervisor itself is shutting down.
+                    if (!stop.IsCancellationRequested)
+                        connection.Abort(process is { HasExited: true } ? $"the process exited with code {process.ExitCode}" : "the supervisor declared it dead");
                     await connection.DisposeAsync();
+                }
                 if (process is not null)
                     await KillAsync(process);
             }

@@ -37,3 +37,14 @@ public sealed class BackoffPolicyTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new BackoffPolicy().DelayFor(0, 0));
     }
 }
+
+public sealed class BackoffPolicyResolutionTests
+{
+    [Fact]
+    public void DelayFor_AnyJitter_IsWholeMilliseconds()
+    {
+        var policy = new BackoffPolicy { Initial = TimeSpan.FromMilliseconds(333), Jitter = 0.37 };
+        for (var i = 1; i < 10; i++)
+            Assert.Equal(0, policy.DelayFor(i, 0.123456789).Ticks % TimeSpan.TicksPerMillisecond);
+    }
+}
