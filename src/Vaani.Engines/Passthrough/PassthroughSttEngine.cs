@@ -1,0 +1,40 @@
+using Vaani.Audio;
+
+namespace Vaani.Engines.Passthrough;
+
+/// <summary>
+/// A benchmark and protocol-test engine that recognises nothing real. It exists so the worker
+/// protocol, replay and exactly-once logic can be tested and benchmarked without a native engine.
+/// It is deterministic: every full second of audio received (linear16, 16 kHz, mono) becomes one
+/// word <c>w0</c>, <c>w1</c>, ... spanning exactly that second, so lost or duplicated audio shows up
+/// as missing or extra words. Finals come only from finalize/complete (no endpointing); each holds
+/// the words whose second completed since the previous final. Partials are emitted every
+/// <see cref="PartialIntervalBytes"/> bytes when interim results are on.
+/// </summary>
+public sealed class PassthroughSttEngine : ISpeechToTextEngine
+{
+    /// <summary>The only format the engine accepts.</summary>
+    public static readonly AudioFormat Format = AudioFormat.Linear16(16000);
+
+    /// <summary>Bytes per word: one second of <see cref="Format"/>.</summary>
+    public const int BytesPerWord = 32000;
+
+    /// <summary>A partial is emitted after every this many bytes (half a second).</summary>
+    public const int PartialIntervalBytes = 16000;
+
+    public EngineCapabilities Capabilities { get; } = new()
+    {
+        Name = "passthrough",
+        Languages = ["en-US", "und"],
+        NativeFormat = Format,
+        Streaming = true,
+        WordTimings = true,
+        MaxConcurrency = 64,
+    };
+
+    public ValueTask<ISpeechToTextSession> StartSessionAsync(SttSessionOptions options, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult<ISpeechToTextSession>(new PassthroughSttSession(options));
+    }
+}

@@ -1,0 +1,243 @@
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using System.Net.Sockets;
+using Vaani.Engines;
+using Vaani.Workers.Protocol;
+
+namespace Vaani.Workers.Client;
+
+/// <summary>
+/// The gateway's connection to one worker process over its Unix domain socket. Many STT sessions
+/// and TTS requests share it, each on its own channel. It pings the worker and watches per-session
+/// progress; when the worker dies or stalls, every open session faults with
+/// <see cref="EngineException"/> code <c>worker_lost</c> (not permanent), and <see cref="Closed"/> completes.
+/// </summary>
+public sealed class WorkerConnection : IAsyncDisposable
+{
+    /// <summary>Code of the error sessions fault with when the worker dies, stalls or the connection breaks.</summary>
+    public const string WorkerLostCode = "worker_lost";
+
+    private readonly Socket _socket;
+    private readonly Stream _stream;
+    private readonly Stream _input;
+    private readonly ConcurrentDictionary<uint, IClientChannel> _channels = new();
+    private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _lost = new();
+    private readonly ITimer _heartbeat;
+    private long _lastReceived;
+    private long _nextChannel;
+    private long _pingNonce;
+    private int _failed;
+    private CapacityMessage _capacity;
+
+    private WorkerConnection(string socketPath, Socket socket, Stream stream, Stream input, HelloMessage hello, WorkerConnectionOptions options)
+    {
+        SocketPath = socketPath;
+        _socket = socket;
+        _stream = stream;
+        _input = input;
+        Hello = hello;
+        Options = options;
+        Time = options.TimeProvider ?? TimeProvider.System;
+        _capacity = new CapacityMessage(0, hello.Capacity);
+        _lastReceived = Time.GetTimestamp();
+        Writer = new FrameWriter(stream, options.WriteQueueFrames, () => LostReason ?? Lost("the connection is closed"));
+        Stt = hello.Stt is null ? null : new RemoteSttEngine(this, hello.Stt);
+        Tts = hello.Tts is null ? null : new RemoteTtsEngine(this, hello.Tts);
+        _heartbeat = Time.CreateTimer(_ => Heartbeat(), null, options.PingInterval, options.PingInterval);
+        _ = Task.Run(ReadLoopAsync);
+        _ = Writer.Completion.ContinueWith(t => Fail(Lost($"writing to worker {hello.Pid} failed: {t.Exception?.InnerException?.Message}")),
+            CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+    }
+
+    /// <summary>The socket this connection talks to.</summary>
+    public string SocketPath { get; }
+
+    /// <summary>What the worker announced: pool, pid, engines, capacity.</summary>
+    public HelloMessage Hello { get; }
+
+    /// <summary>The worker's STT engine, or null when its pool has none.</summary>
+    public RemoteSttEngine? Stt { get; }
+
+    /// <summary>The worker's TTS engine, or null when its pool has none.</summary>
+    public RemoteTtsEngine? Tts { get; }
+
+    /// <summary>The worker's latest load report.</summary>
+    public CapacityMessage Capacity => Volatile.Read(ref _capacity);
+
+    /// <summary>True until the worker is lost or the connection is disposed.</summary>
+    public bool IsAlive => Volatile.Read(ref _failed) == 0;
+
+    /// <summary>Why the connection ended, once it has.</summary>
+    public EngineException? LostReason { get; private set; }
+
+    /// <summary>Completes (never faults) when the connection has ended; see <see cref="LostReason"/>.</summary>
+    public Task Closed => _closed.Task;
+
+    internal WorkerConnectionOptions Options { get; }
+    internal TimeProvider Time { get; }
+    internal FrameWriter Writer { get; }
+
+    /// <summary>
+    /// Connects to the worker listening on <paramref name="socketPath"/> and waits for its Hello,
+    /// all within <see cref="WorkerConnectionOptions.ConnectTimeout"/>.
+    /// </summary>
+    /// <exception cref="EngineException"><c>worker_unavailable</c> (not permanent) when nothing answers in time;
+    /// <c>worker_incompatible</c> (permanent) for a different protocol version.</exception>
+    public static async Task<WorkerConnection> ConnectAsync(string socketPath, WorkerConnectionOptions? options, CancellationToken cancellationToken)
+    {
+        options ??= new WorkerConnectionOptions();
+        var time = options.TimeProvider ?? TimeProvider.System;
+        using var deadline = new CancellationTokenSource(options.ConnectTimeout, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, cancellationToken);
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), linked.Token);
+            var stream = new NetworkStream(socket, ownsSocket: false);
+            var input = new BufferedStream(stream, 64 * 1024);
+            var first = await FrameCodec.ReadAsync(input, linked.Token)
+                ?? throw new EngineException("worker_unavailable", $"worker at {socketPath} closed the connection before its Hello", isPermanent: false);
+            if (first.Type != FrameType.Hello)
+                throw new EngineException("worker_incompatible", $"worker at {socketPath} sent {first.Type} instead of Hello", isPermanent: true);
+            var hello = WireJson.Deserialize<HelloMessage>(first.Payload, first.Type);
+            if (hello.Protocol != HelloMessage.CurrentProtocol)
+                throw new EngineException("worker_incompatible", $"worker at {socketPath} speaks protocol {hello.Protocol}; this gateway speaks {HelloMessage.CurrentProtocol}", isPermanent: true);
+            return new WorkerConnection(socketPath, socket, stream, input, hello, options);
+        }
+        catch (Exception ex) when (ex is not EngineException)
+        {
+            socket.Dispose();
+            cancellationToken.ThrowIfCancellationRequested();
+            var why = deadline.IsCancellationRequested ? $"no Hello within {options.ConnectTimeout.TotalSeconds:0.###} s" : ex.Message;
+            throw new EngineException("worker_unavailable", $"cannot connect to worker at {socketPath}: {why}", isPermanent: false, ex);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Fail(new EngineException("connection_closed", $"the connection to worker {Hello.Pid} was closed by the gateway", isPermanent: false));
+        await _heartbeat.DisposeAsync();
+    }
+
+    /// <summary>
+    /// Declares the worker lost (e.g. its supervisor saw the process exit before the socket reported
+    /// it): open sessions fault with <c>worker_lost</c> and the connection closes.
+    /// </summary>
+    public void Abort(string why) => Fail(Lost(why));
+
+    internal uint NextChannelId()
+    {
+        while (true)
+        {
+            // Wraps after 2^32 channels; 0 is the connection itself.
+            var id = unchecked((uint)Interlocked.Increment(ref _nextChannel));
+            if (id != 0)
+                return id;
+        }
+    }
+
+    /// <summary>Registers a channel; throws the loss reason if the connection already ended.</summary>
+    internal void Register(uint channel, IClientChannel handler)
+    {
+        _channels[channel] = handler;
+        if (!IsAlive)
+        {
+            _channels.TryRemove(channel, out _);
+            throw LostReason ?? Lost("the connection is closed");
+        }
+    }
+
+    internal void Unregister(uint channel) => _channels.TryRemove(channel, out _);
+
+    internal EngineException Lost(string why) =>
+        new(WorkerLostCode, $"worker {Hello.Pid} of pool '{Hello.Pool}' was lost: {why}", isPermanent: false);
+
+    private async Task ReadLoopAsync()
+    {
+        try
+        {
+            while (await FrameCodec.ReadAsync(_input, _lost.Token) is { } frame)
+            {
+                Volatile.Write(ref _lastReceived, Time.GetTimestamp());
+                Dispatch(frame);
+            }
+            Fail(Lost("the worker closed the connection"));
+        }
+        catch (ProtocolException ex)
+        {
+            Fail(Lost($"protocol error: {ex.Message}"));
+        }
+        catch (Exception ex)
+        {
+            Fail(Lost($"the connection broke: {ex.Message}"));
+        }
+    }
+
+    private void Dispatch(Frame frame)
+    {
+        switch (frame.Type)
+        {
+            case FrameType.Pong:
+                break;
+            case FrameType.CapacityReport:
+                Volatile.Write(ref _capacity, WireJson.Deserialize<CapacityMessage>(frame.Payload, frame.Type));
+                break;
+            case FrameType.Error when frame.Channel == 0:
+                var error = WireJson.Deserialize<ErrorMessage>(frame.Payload, frame.Type);
+                Fail(Lost($"the worker reported a connection error {error.Code}: {error.Message}"));
+                break;
+            case FrameType.Hello or FrameType.Ping or FrameType.StartStt or FrameType.StartTts or FrameType.Audio
+                or FrameType.Finalize or FrameType.Complete or FrameType.Cancel:
+                throw new ProtocolException("unexpected_frame", $"a gateway does not accept {frame.Type} frames");
+            default:
+                // Frames for a channel the gateway already abandoned are expected races.
+                if (_channels.TryGetValue(frame.Channel, out var channel))
+                    channel.OnFrame(frame);
+                break;
+        }
+    }
+
+    private void Heartbeat()
+    {
+        if (!IsAlive)
+            return;
+        var now = Time.GetTimestamp();
+        var silent = Time.GetElapsedTime(Volatile.Read(ref _lastReceived), now);
+        if (silent > Options.LivenessTimeout)
+        {
+            Fail(Lost($"no frame or pong for {silent.TotalSeconds:0.0} s (liveness timeout {Options.LivenessTimeout.TotalSeconds:0.0} s); the worker is stalled"));
+            return;
+        }
+        var nonce = new byte[8];
+        BinaryPrimitives.WriteInt64LittleEndian(nonce, Interlocked.Increment(ref _pingNonce));
+        // Best effort: a full queue means frames are flowing anyway, and the next tick pings again.
+        Writer.TrySend(new Frame(FrameType.Ping, 0, nonce));
+        foreach (var channel in _channels.Values)
+            channel.CheckProgress(now);
+    }
+
+    private void Fail(EngineException reason)
+    {
+        if (Interlocked.Exchange(ref _failed, 1) != 0)
+            return;
+        LostReason = reason;
+        _lost.Cancel();
+        foreach (var (id, channel) in _channels)
+        {
+            _channels.TryRemove(id, out _);
+            channel.Fault(reason);
+        }
+        Writer.Complete();
+        _heartbeat.Dispose();
+        // Closing the socket unblocks the reader; the writer fails fast on it too.
+        try { _socket.Shutdown(SocketShutdown.Both); } catch (SocketException) { } catch (ObjectDisposedException) { }
+        _socket.Dispose();
+        _closed.TrySetResult();
+    }
+}

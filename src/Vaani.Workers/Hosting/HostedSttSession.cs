@@ -1,0 +1,132 @@
+using System.Threading.Channels;
+using Vaani.Engines;
+using Vaani.Workers.Protocol;
+
+namespace Vaani.Workers.Hosting;
+
+/// <summary>
+/// One STT session inside a worker: an input pump feeds Audio/Finalize/Complete to the engine in
+/// order and returns audio credit as the engine consumes it; an event pump forwards the engine's
+/// events. SttClosed follows the last event after Complete.
+/// </summary>
+internal sealed class HostedSttSession : IHostedChannel
+{
+    // Unbounded in frame count but bounded in bytes: the gateway may only send AudioWindow bytes ahead
+    // of our credits, and a peer that ignores that is cut off (see OnFrame).
+    private readonly Channel<Frame> _input = Channel.CreateUnbounded<Frame>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+    private readonly uint _channel;
+    private readonly ISpeechToTextEngine _engine;
+    private readonly SttSessionOptions _options;
+    private readonly WorkerConnectionHandler _connection;
+    private readonly int _window;
+    private readonly CancellationTokenSource _cts;
+    private long _queuedBytes;
+    private Task _completion = Task.CompletedTask;
+
+    public HostedSttSession(uint channel, ISpeechToTextEngine engine, SttSessionOptions options, WorkerConnectionHandler connection, int window, CancellationToken connectionToken)
+    {
+        _channel = channel;
+        _engine = engine;
+        _options = options;
+        _connection = connection;
+        _window = window;
+        _cts = CancellationTokenSource.CreateLinkedTokenSource(connectionToken);
+    }
+
+    public Task Completion => _completion;
+
+    public void Start() => _completion = Task.Run(RunAsync);
+
+    public void OnFrame(Frame frame)
+    {
+        if (frame.Type == FrameType.Audio && Interlocked.Add(ref _queuedBytes, frame.Payload.Length) > _window)
+            throw new ProtocolException("window_exceeded", $"channel {_channel} sent {Volatile.Read(ref _queuedBytes)} bytes of audio ahead of credit; the window is {_window} bytes");
+        if (frame.Type is FrameType.Audio or FrameType.Finalize or FrameType.Complete)
+            _input.Writer.TryWrite(frame);
+        else
+            throw new ProtocolException("unexpected_frame", $"an STT session does not accept {frame.Type} frames");
+    }
+
+    public void Cancel()
+    {
+        try { _cts.Cancel(); } catch (ObjectDisposedException) { }
+    }
+
+    private async Task RunAsync()
+    {
+        var token = _cts.Token;
+        var writer = _connection.Writer;
+        ISpeechToTextSession? session = null;
+        try
+        {
+            session = await _engine.StartSessionAsync(_options, token);
+            await writer.SendAsync(Frame.Empty(FrameType.SttStarted, _channel), token);
+            var events = ForwardEventsAsync(session, token);
+            var input = FeedInputAsync(session, token);
+            // Whichever fails first cancels the other, so neither waits forever on a dead partner.
+            var first = await Task.WhenAny(events, input);
+            if (first.IsFaulted)
+                await _cts.CancelAsync();
+            await Task.WhenAll(events, input);
+            await writer.SendAsync(Frame.Empty(FrameType.SttClosed, _channel), token);
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            // Cancelled by the gateway or the connection closed: nothing more is sent.
+        }
+        catch (Exception ex)
+        {
+            var error = ex is AggregateException { InnerException: { } inner } ? inner : ex;
+            writer.TrySend(Frames.Error(_channel, error));
+        }
+        finally
+        {
+            if (session is not null)
+            {
+                try { await session.DisposeAsync(); } catch (Exception) { }
+            }
+            _input.Writer.TryComplete();
+            _cts.Dispose();
+        }
+    }
+
+    private async Task FeedInputAsync(ISpeechToTextSession session, CancellationToken token)
+    {
+        var writer = _connection.Writer;
+        var reader = _input.Reader;
+        long uncredited = 0;
+        while (await reader.WaitToReadAsync(token))
+        {
+            while (reader.TryRead(out var frame))
+            {
+                switch (frame.Type)
+                {
+                    case FrameType.Audio:
+                        await session.SendAudioAsync(frame.Payload, token);
+                        Interlocked.Add(ref _queuedBytes, -frame.Payload.Length);
+                        uncredited += frame.Payload.Length;
+                        // Credit in batches, but never sit on credit while the queue is empty.
+                        if (uncredited >= _window / 4 || !reader.TryPeek(out _))
+                        {
+                            await writer.SendAsync(Frames.Credit(_channel, (uint)uncredited), token);
+                            uncredited = 0;
+                        }
+                        break;
+                    case FrameType.Finalize:
+                        await session.FinalizeAsync(token);
+                        break;
+                    case FrameType.Complete:
+                        await session.CompleteAsync(token);
+                        return;
+                }
+            }
+        }
+    }
+
+    private async Task ForwardEventsAsync(ISpeechToTextSession session, CancellationToken token)
+    {
+        var writer = _connection.Writer;
+        await foreach (var e in session.ReadEventsAsync(token))
+            await writer.SendAsync(Frames.Json(FrameType.SttEvent, _channel, WireSttEvent.From(e)), token);
+    }
+}

@@ -1,0 +1,63 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using Vaani.Engines;
+using Vaani.Workers.Catalog;
+
+namespace Vaani.Workers.Hosting;
+
+/// <summary>
+/// The entry point of a worker executable (<c>vaani worker --pool NAME --socket PATH</c>): wires
+/// SIGTERM/SIGINT to a clean shutdown, reads the parent-watch settings the supervisor passes in the
+/// environment, prints the ready line on stdout and maps failures to exit codes.
+/// </summary>
+public static class WorkerProcess
+{
+    /// <summary>Environment variable holding the supervisor's pid; see <see cref="WorkerOptions.ParentPid"/>.</summary>
+    public const string ParentPidVariable = "VAANI_WORKER_PARENT_PID";
+
+    /// <summary>Environment variable; "1" enables <see cref="WorkerOptions.ExitOnStdinClose"/>.</summary>
+    public const string WatchStdinVariable = "VAANI_WORKER_WATCH_STDIN";
+
+    /// <summary>Exit code for a pool that is not in the catalog (a configuration error: restarting will not help).</summary>
+    public const int ExitUnknownPool = 2;
+
+    /// <summary>Runs a worker until SIGTERM/SIGINT, <paramref name="cancellationToken"/> or loss of the parent. Returns the exit code.</summary>
+    public static async Task<int> RunAsync(string pool, string socketPath, EngineCatalog? catalog, CancellationToken cancellationToken)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        void OnSignal(PosixSignalContext context)
+        {
+            // Handle the signal ourselves so sessions are cancelled and the socket file removed.
+            context.Cancel = true;
+            stop.Cancel();
+        }
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+
+        int? parentPid = int.TryParse(Environment.GetEnvironmentVariable(ParentPidVariable), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? pid : null;
+        var options = new WorkerOptions
+        {
+            Pool = pool,
+            SocketPath = socketPath,
+            Catalog = catalog,
+            ParentPid = parentPid,
+            ExitOnStdinClose = Environment.GetEnvironmentVariable(WatchStdinVariable) == "1",
+            ReadyOutput = Console.Out,
+        };
+        try
+        {
+            await WorkerHost.RunAsync(options, stop.Token);
+            return 0;
+        }
+        catch (EngineException ex) when (ex.Code == "unknown_pool")
+        {
+            await Console.Error.WriteLineAsync($"worker: {ex.Message}");
+            return ExitUnknownPool;
+        }
+        catch (Exception ex)
+        {
+            await Console.Error.WriteLineAsync($"worker: pool '{pool}' failed: {ex}");
+            return 1;
+        }
+    }
+}

@@ -1,0 +1,83 @@
+namespace Vaani.Workers.Protocol;
+
+/// <summary>
+/// Per-channel flow control for a data stream (STT audio G→W, TTS audio W→G): the sender may have
+/// at most <c>window</c> bytes that the receiver has not yet consumed. The receiver returns
+/// <see cref="FrameType.Credit"/> frames as its engine or consumer takes the data, so one slow
+/// session waits on its own window and never blocks the connection's shared reader.
+/// </summary>
+internal sealed class CreditWindow
+{
+    private readonly object _gate = new();
+    private readonly int _window;
+    private long _available;
+    private TaskCompletionSource? _waiter;
+    private Exception? _fault;
+
+    public CreditWindow(int window)
+    {
+        _window = window;
+        _available = window;
+    }
+
+    /// <summary>Bytes sent and not yet credited back.</summary>
+    public long InFlight
+    {
+        get { lock (_gate) return _window - _available; }
+    }
+
+    /// <summary>The window size in bytes; no single take may exceed it.</summary>
+    public int Size => _window;
+
+    /// <summary>Waits until <paramref name="bytes"/> of credit are available, then takes them.</summary>
+    public async ValueTask TakeAsync(int bytes, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(bytes, _window);
+        while (true)
+        {
+            Task wait;
+            lock (_gate)
+            {
+                if (_fault is not null)
+                    throw _fault;
+                if (_available >= bytes)
+                {
+                    _available -= bytes;
+                    return;
+                }
+                _waiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                wait = _waiter.Task;
+            }
+            await wait.WaitAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>Returns credit; false when the peer credited more than it was sent (a protocol error).</summary>
+    public bool Release(long bytes)
+    {
+        TaskCompletionSource? wake;
+        lock (_gate)
+        {
+            _available += bytes;
+            if (_available > _window)
+                return false;
+            wake = _waiter;
+            _waiter = null;
+        }
+        wake?.TrySetResult();
+        return true;
+    }
+
+    /// <summary>Fails current and future waits with <paramref name="error"/>.</summary>
+    public void Fault(Exception error)
+    {
+        TaskCompletionSource? wake;
+        lock (_gate)
+        {
+            _fault ??= error;
+            wake = _waiter;
+            _waiter = null;
+        }
+        wake?.TrySetResult();
+    }
+}

@@ -1,0 +1,56 @@
+using System.Buffers.Binary;
+
+namespace Vaani.Workers.Protocol;
+
+/// <summary>Reads and writes single frames on a stream. Not thread-safe: one reader, one writer.</summary>
+public static class FrameCodec
+{
+    /// <summary>
+    /// Reads the next frame, or returns null on a clean end of stream between frames.
+    /// A declared payload over <paramref name="maxPayloadSize"/> is rejected before anything is
+    /// allocated, so a hostile or corrupt length can never make the reader allocate gigabytes.
+    /// </summary>
+    public static async ValueTask<Frame?> ReadAsync(Stream stream, CancellationToken cancellationToken, int maxPayloadSize = Frame.MaxPayloadSize)
+    {
+        var header = new byte[Frame.HeaderSize];
+        var got = await stream.ReadAtLeastAsync(header, Frame.HeaderSize, throwOnEndOfStream: false, cancellationToken);
+        if (got == 0)
+            return null;
+        if (got < Frame.HeaderSize)
+            throw new ProtocolException("truncated_frame", $"the stream ended inside a frame header ({got} of {Frame.HeaderSize} bytes)");
+        var length = BinaryPrimitives.ReadUInt32LittleEndian(header);
+        var type = (FrameType)header[4];
+        var channel = BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(5));
+        if (length > (uint)maxPayloadSize)
+            throw new ProtocolException("frame_too_large", $"a {type} frame declared a payload of {length} bytes; the limit is {maxPayloadSize} bytes");
+        if (!Enum.IsDefined(type))
+            throw new ProtocolException("unknown_frame_type", $"unknown frame type 0x{(byte)type:x2}");
+        if (length == 0)
+            return Frame.Empty(type, channel);
+        var payload = new byte[length];
+        got = await stream.ReadAtLeastAsync(payload, payload.Length, throwOnEndOfStream: false, cancellationToken);
+        if (got < payload.Length)
+            throw new ProtocolException("truncated_frame", $"the stream ended inside a {type} frame ({got} of {length} payload bytes)");
+        return new Frame(type, channel, payload);
+    }
+
+    /// <summary>Writes a frame (without flushing). Rejects payloads over <see cref="Frame.MaxPayloadSize"/>.</summary>
+    public static async ValueTask WriteAsync(Stream stream, Frame frame, CancellationToken cancellationToken)
+    {
+        if (frame.Payload.Length > Frame.MaxPayloadSize)
+            throw new ProtocolException("frame_too_large", $"refusing to send a {frame.Type} frame of {frame.Payload.Length} bytes; the limit is {Frame.MaxPayloadSize} bytes");
+        var header = new byte[Frame.HeaderSize];
+        WriteHeader(header, frame.Type, frame.Channel, frame.Payload.Length);
+        await stream.WriteAsync(header, cancellationToken);
+        if (!frame.Payload.IsEmpty)
+            await stream.WriteAsync(frame.Payload, cancellationToken);
+    }
+
+    /// <summary>Encodes a frame header into <paramref name="destination"/> (at least <see cref="Frame.HeaderSize"/> bytes).</summary>
+    public static void WriteHeader(Span<byte> destination, FrameType type, uint channel, int payloadLength)
+    {
+        BinaryPrimitives.WriteUInt32LittleEndian(destination, (uint)payloadLength);
+        destination[4] = (byte)type;
+        BinaryPrimitives.WriteUInt32LittleEndian(destination[5..], channel);
+    }
+}

@@ -1,0 +1,167 @@
+using Vaani.Engines;
+using Vaani.Workers.Client;
+using Vaani.Workers.Tests.Infrastructure;
+
+namespace Vaani.Workers.Tests.Client;
+
+public sealed class RemoteSttEngineTests
+{
+    private static async Task<List<SttEvent>> RunSessionAsync(ISpeechToTextEngine engine, byte[] audio, int chunk, bool finalizeMidway)
+    {
+        await using var session = await engine.StartSessionAsync(new SttSessionOptions(), CancellationToken.None);
+        var reading = Task.Run(async () =>
+        {
+            var list = new List<SttEvent>();
+            await foreach (var e in session.ReadEventsAsync(CancellationToken.None))
+                list.Add(e);
+            return list;
+        });
+        var half = audio.Length / 2 / chunk * chunk;
+        foreach (var piece in TestAudio.Chunks(audio[..half], chunk))
+            await session.SendAudioAsync(piece, CancellationToken.None);
+        if (finalizeMidway)
+            await session.FinalizeAsync(CancellationToken.None);
+        foreach (var piece in TestAudio.Chunks(audio[half..], chunk))
+            await session.SendAudioAsync(piece, CancellationToken.None);
+        await session.CompleteAsync(CancellationToken.None);
+        return await reading.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
+    public async Task StartSession_StreamedAudioWithFinalize_ReturnsOneWordPerSecondAcrossFinals()
+    {
+        await using var worker = await TestWorker.StartAsync();
+        await using var connection = await WorkerConnection.ConnectAsync(worker.SocketPath, null, CancellationToken.None);
+        Assert.Equal("stt-passthrough", connection.Hello.Pool);
+        Assert.Equal(worker.Process.Id, connection.Hello.Pid);
+
+        // 5.5 s in odd-sized chunks: finalize at 2.75 s, complete at 5.5 s.
+        var events = await RunSessionAsync(connection.Stt!, TestAudio.Linear16(5.5), chunk: 1234, finalizeMidway: true);
+
+        var finals = events.OfType<SttFinal>().ToList();
+        Assert.Equal(2, finals.Count);
+        Assert.Equal("w0 w1", finals[0].Text);
+        Assert.Equal("w2 w3 w4", finals[1].Text);
+        Assert.Equal(TimeSpan.FromSeconds(2), finals[1].Words[0].Start);
+        Assert.Equal(TimeSpan.FromSeconds(5), finals[1].Words[^1].End);
+        Assert.Equal(finals[0].End, finals[1].Start);
+        Assert.Equal(TimeSpan.FromSeconds(5.5), finals[1].End);
+        Assert.All(finals, f => Assert.True(f.FromFinalize));
+        Assert.Equal(11, events.OfType<SttPartial>().Count()); // one per 0.5 s of audio
+    }
+}
+
+public sealed class RemoteSttEngineConcurrencyAndFailureTests
+{
+    private static async Task<List<SttEvent>> ReadAllAsync(ISpeechToTextSession session)
+    {
+        var list = new List<SttEvent>();
+        await foreach (var e in session.ReadEventsAsync(CancellationToken.None))
+            list.Add(e);
+        return list;
+    }
+
+    [Fact]
+    public async Task StartSession_TenConcurrentSessionsOnOneConnection_EachGetsWordsForItsOwnAudio()
+    {
+        await using var worker = await TestWorker.StartAsync();
+        await using var connection = await WorkerConnection.ConnectAsync(worker.SocketPath, null, CancellationToken.None);
+
+        var sessions = Enumerable.Range(1, 10).Select(async n =>
+        {
+            await using var session = await connection.Stt!.StartSessionAsync(new SttSessionOptions { InterimResults = false }, CancellationToken.None);
+            var reading = ReadAllAsync(session);
+            // Session n sends n seconds (+0.25 s) in 20 ms chunks, interleaved with the others on the socket.
+            foreach (var chunk in TestAudio.Chunks(TestAudio.Linear16(n + 0.25, seed: n), 640))
+                await session.SendAudioAsync(chunk, CancellationToken.None);
+            await session.CompleteAsync(CancellationToken.None);
+            return (n, events: await reading);
+        }).ToList();
+
+        foreach (var (n, events) in await Task.WhenAll(sessions).WaitAsync(TimeSpan.FromSeconds(60)))
+        {
+            var final = Assert.Single(events.OfType<SttFinal>());
+            Assert.Equal(string.Join(' ', Enumerable.Range(0, n).Select(i => $"w{i}")), final.Text);
+            Assert.Equal(TimeSpan.FromSeconds(n + 0.25), final.End);
+        }
+        Assert.True(connection.IsAlive);
+    }
+
+    [Fact]
+    public async Task SendAudioAsync_ThirtySecondReplayBurstInOneCall_FlowsThroughCreditWindowWithoutLoss()
+    {
+        await using var worker = await TestWorker.StartAsync();
+        await using var connection = await WorkerConnection.ConnectAsync(worker.SocketPath, null, CancellationToken.None);
+        await using var session = await connection.Stt!.StartSessionAsync(new SttSessionOptions { InterimResults = false }, CancellationToken.None);
+        var reading = ReadAllAsync(session);
+
+        // 960 000 bytes: nearly 4× the 256 KiB window, in a single call as a replay would send it.
+        await session.SendAudioAsync(TestAudio.Linear16(30), CancellationToken.None);
+        await session.CompleteAsync(CancellationToken.None);
+
+        var final = Assert.Single((await reading.WaitAsync(TimeSpan.FromSeconds(30))).OfType<SttFinal>());
+        Assert.Equal(30, final.Words.Count);
+        Assert.Equal("w29", final.Words[^1].Word);
+    }
+
+    [Fact]
+    public async Task ReadEventsAsync_WorkerKilledMidSession_FaultsWithWorkerLostPromptly()
+    {
+        await using var worker = await TestWorker.StartAsync();
+        await using var connection = await WorkerConnection.ConnectAsync(worker.SocketPath, null, CancellationToken.None);
+        await using var session = await connection.Stt!.StartSessionAsync(new SttSessionOptions(), CancellationToken.None);
+        await session.SendAudioAsync(TestAudio.Linear16(1), CancellationToken.None);
+        await session.FinalizeAsync(CancellationToken.None);
+        var events = session.ReadEventsAsync(CancellationToken.None).GetAsyncEnumerator();
+        while (await events.MoveNextAsync() && events.Current is not SttFinal) { }
+        Assert.Equal("w0", ((SttFinal)events.Current).Text);
+
+        var killedAt = System.Diagnostics.Stopwatch.StartNew();
+        worker.Process.Kill(); // SIGKILL
+        var ex = await Assert.ThrowsAsync<EngineException>(async () =>
+        {
+            while (await events.MoveNextAsync()) { }
+        }).WaitAsync(TimeSpan.FromSeconds(10));
+        var latency = killedAt.Elapsed;
+
+        Assert.Equal(WorkerConnection.WorkerLostCode, ex.Code);
+        Assert.False(ex.IsPermanent);
+        Assert.True(latency < TimeSpan.FromSeconds(2), $"fault took {latency.TotalMilliseconds} ms");
+        var send = await Assert.ThrowsAsync<EngineException>(async () => await session.SendAudioAsync(new byte[640], CancellationToken.None));
+        Assert.Equal(WorkerConnection.WorkerLostCode, send.Code);
+        Assert.False(connection.IsAlive);
+    }
+
+    [Fact]
+    public async Task Heartbeat_WorkerStoppedWithSigstop_SessionFaultsWithWorkerLostAfterLivenessTimeout()
+    {
+        await using var worker = await TestWorker.StartAsync();
+        var options = new WorkerConnectionOptions { PingInterval = TimeSpan.FromMilliseconds(100), LivenessTimeout = TimeSpan.FromSeconds(1) };
+        await using var connection = await WorkerConnection.ConnectAsync(worker.SocketPath, options, CancellationToken.None);
+        await using var session = await connection.Stt!.StartSessionAsync(new SttSessionOptions(), CancellationToken.None);
+        await session.SendAudioAsync(TestAudio.Linear16(0.5), CancellationToken.None);
+
+        var stoppedAt = System.Diagnostics.Stopwatch.StartNew();
+        Signal.Send(worker.Process.Id, "STOP");
+        var ex = await Assert.ThrowsAsync<EngineException>(async () =>
+        {
+            await foreach (var _ in session.ReadEventsAsync(CancellationToken.None)) { }
+        }).WaitAsync(TimeSpan.FromSeconds(10));
+        var latency = stoppedAt.Elapsed;
+
+        Assert.Equal(WorkerConnection.WorkerLostCode, ex.Code);
+        Assert.Contains("liveness", ex.Message);
+        Assert.False(worker.Process.HasExited);
+        Assert.InRange(latency, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(3));
+    }
+
+    [Fact]
+    public async Task ConnectAsync_NoWorkerListening_ThrowsWorkerUnavailable()
+    {
+        using var dir = new TempDir();
+        var ex = await Assert.ThrowsAsync<EngineException>(() => WorkerConnection.ConnectAsync(Path.Combine(dir.Path, "none.sock"), null, CancellationToken.None));
+        Assert.Equal("worker_unavailable", ex.Code);
+        Assert.False(ex.IsPermanent);
+        Assert.Contains("none.sock", ex.Message);
+    }
+}
