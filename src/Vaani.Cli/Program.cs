@@ -1,1 +1,12 @@
-class P { static void Main() {} }
+using System.CommandLine;
+using Vaani.Cli.Commands;
+
+var root = new RootCommand("Vaani: self-hostable real-time speech-to-text and text-to-speech")
+{
+    TranscribeCommand.Create(),
+    SpeakCommand.Create(),
+    VoicesCommand.Create(),
+    ServeCommand.Create(),
+    WorkerCommand.Create(),
+};
+return await CliRunner.InvokeAsync(root, args);

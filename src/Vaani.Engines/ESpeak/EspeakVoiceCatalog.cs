@@ -42,13 +42,13 @@ internal sealed class EspeakVoiceCatalog
                 string.Equals(v.Identifier, wanted, StringComparison.OrdinalIgnoreCase) ||
                 string.Equals(v.Name, wanted, StringComparison.OrdinalIgnoreCase));
             return byFile ?? throw new EngineException("unknown_voice",
-                $"voice '{wanted}' is not installed for espeak-ng; the installed voices are listed in the engine capabilities (Capabilities.Voices, or `espeak-ng --voices`)",
+                $"voice '{wanted}' is not installed for espeak-ng; `vaani voices` (or GET /v1/voices) lists the installed voices",
                 isPermanent: true);
         }
 
         var tag = string.IsNullOrWhiteSpace(language) ? defaultLanguage : language.Trim();
         return ForLanguage(tag) ?? throw new EngineException("unsupported_language",
-            $"language '{tag}' has no espeak-ng voice; the supported languages and voices are listed in the engine capabilities (Capabilities.Languages / Capabilities.Voices, or `espeak-ng --voices`)",
+            $"language '{tag}' has no espeak-ng voice; `vaani voices` (or GET /v1/voices) lists the installed voices",
             isPermanent: true);
     }
 

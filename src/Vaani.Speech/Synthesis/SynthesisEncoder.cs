@@ -43,6 +43,7 @@ public sealed class SynthesisEncoder : IDisposable
             WavHeaderWriter.Write(_output.Format, null, output.GetSpan(length));
             output.Advance(length);
         }
+        _oggSink?.DrainTo(output); // Ogg Opus identification and comment headers
     }
 
     /// <summary>Encodes one chunk of engine PCM.</summary>
@@ -58,9 +59,8 @@ public sealed class SynthesisEncoder : IDisposable
         _pcm.Clear();
         if (_converter is null) _pcm.Write(enginePcm);
         else _converter.Convert(enginePcm, _pcm);
-        _oggSink!.Target = output;
         _ogg.Write(_pcm.WrittenSpan);
-        _oggSink.Target = null;
+        _oggSink!.DrainTo(output);
     }
 
     /// <summary>Flushes the converter tail and closes the container.</summary>
@@ -74,18 +74,25 @@ public sealed class SynthesisEncoder : IDisposable
         }
         _pcm.Clear();
         _converter?.Flush(_pcm);
-        _oggSink!.Target = output;
         if (_pcm.WrittenCount > 0) _ogg.Write(_pcm.WrittenSpan);
         _ogg.Complete();
-        _oggSink.Target = null;
+        _oggSink!.DrainTo(output);
     }
 
     public void Dispose() => _ogg?.Dispose();
 
-    /// <summary>A write-only stream that forwards into whichever buffer writer is current.</summary>
+    /// <summary>A write-only stream collecting container bytes until they are drained into the caller's output.</summary>
     private sealed class BufferWriterStream : Stream
     {
-        public IBufferWriter<byte>? Target { get; set; }
+        private readonly ArrayBufferWriter<byte> _pending = new(4096);
+
+        public void DrainTo(IBufferWriter<byte> output)
+        {
+            if (_pending.WrittenCount == 0) return;
+            output.Write(_pending.WrittenSpan);
+            _pending.Clear();
+        }
+
         public override bool CanRead => false;
         public override bool CanSeek => false;
         public override bool CanWrite => true;
@@ -96,7 +103,6 @@ public sealed class SynthesisEncoder : IDisposable
         public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
         public override void SetLength(long value) => throw new NotSupportedException();
         public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
-        public override void Write(ReadOnlySpan<byte> buffer) =>
-            (Target ?? throw new InvalidOperationException("no output set")).Write(buffer);
+        public override void Write(ReadOnlySpan<byte> buffer) => _pending.Write(buffer);
     }
 }
