@@ -56,6 +56,20 @@ public static class GatewayApp
             });
         });
 
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            // Unexpected failures still answer in the documented error shape.
+            ExceptionHandler = ctx =>
+            {
+                var error = ctx.Features.Get<Microsoft.AspNetCore.Diagnostics.IExceptionHandlerFeature>()?.Error;
+                return (error switch
+                {
+                    BadHttpRequestException { StatusCode: 413 } => ApiErrors.Error(413, "payload_too_large", $"the request body is larger than the limit of {options.MaxUploadBytes} bytes"),
+                    BadHttpRequestException b => ApiErrors.Error(b.StatusCode, "bad_request", b.Message),
+                    _ => ApiErrors.Error(StatusCodes.Status500InternalServerError, "internal_error", "the request failed inside the gateway; see its log"),
+                }).ExecuteAsync(ctx);
+            },
+        });
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = options.KeepAliveInterval });
         app.Map("/v1/stt/stream", (HttpContext ctx) => app.Services.GetRequiredService<SttStreamEndpoint>().HandleAsync(ctx));
         app.MapPost("/v1/stt", (HttpContext ctx) => app.Services.GetRequiredService<SttBatchEndpoint>().HandleAsync(ctx));

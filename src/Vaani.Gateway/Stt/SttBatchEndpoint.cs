@@ -46,9 +46,17 @@ internal sealed class SttBatchEndpoint(IEngineRouter router, AdmissionController
             return;
         }
         Stream input = ctx.Request.Body;
-        if (ctx.Request.HasFormContentType)
+        // Only multipart is a form here: a raw body is audio whatever its Content-Type
+        // (curl --data-binary labels it application/x-www-form-urlencoded).
+        if (ctx.Request.ContentType?.StartsWith("multipart/form-data", StringComparison.OrdinalIgnoreCase) == true)
         {
-            var form = await ctx.Request.ReadFormAsync(ctx.RequestAborted);
+            IFormCollection form;
+            try { form = await ctx.Request.ReadFormAsync(ctx.RequestAborted); }
+            catch (InvalidDataException ex)
+            {
+                await ApiErrors.BadRequest("invalid_multipart", $"the multipart body could not be read: {ex.Message}").ExecuteAsync(ctx);
+                return;
+            }
             var file = form.Files.GetFile("file") ?? (form.Files.Count > 0 ? form.Files[0] : null);
             if (file is null)
             {
