@@ -43,55 +43,17 @@ internal static class ServeCommand
             };
             foreach (var extra in parse.GetValue(pools) ?? []) poolSpecs.Add((extra, 1));
 
-            var socketDir = Path.Combine(Path.GetTempPath(), $"vaani-{Environment.ProcessId}");
             var launch = WorkerLaunchSpec.ForVaani(typeof(ServeCommand).Assembly.Location) with
             {
                 Environment = new Dictionary<string, string> { [WorkerCommand.DecodersVariable] = parse.GetValue(decoders).ToString(System.Globalization.CultureInfo.InvariantCulture) },
             };
-            var supervisors = poolSpecs.Select(p => (p.Pool, Supervisor: new WorkerSupervisor(launch, new WorkerSupervisorOptions { Pool = p.Pool, SocketDirectory = socketDir, WorkerCount = p.Workers }))).ToList();
-            try
-            {
-                foreach (var s in supervisors) s.Supervisor.Start();
-                Console.Error.WriteLine($"vaani: starting workers ({string.Join(", ", poolSpecs.Select(p => $"{p.Pool} ×{p.Workers}"))})");
-                using (var ready = CancellationTokenSource.CreateLinkedTokenSource(ct))
-                {
-                    ready.CancelAfter(TimeSpan.FromMinutes(2));
-                    try { await Task.WhenAll(supervisors.Select(s => s.Supervisor.WaitUntilServingAsync(ready.Token))); }
-                    catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-                    {
-                        throw new EngineException("workers_not_ready", "engine workers did not start within 2 minutes; run scripts/setup.sh and check the log above", isPermanent: false);
-                    }
-                }
-                var router = BuildRouter(supervisors);
-                await using var app = GatewayApp.Build(options, router);
-                await app.StartAsync(ct);
-                Console.Error.WriteLine($"vaani: listening on {string.Join(", ", app.Urls)}  (docs/api.md; Ctrl-C drains and stops)");
-                await app.WaitForShutdownAsync(ct);
-            }
-            finally
-            {
-                foreach (var s in supervisors) await s.Supervisor.DisposeAsync();
-                try { Directory.Delete(socketDir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-            }
+            Console.Error.WriteLine($"vaani: starting workers ({string.Join(", ", poolSpecs.Select(p => $"{p.Pool} ×{p.Workers}"))})");
+            await using var node = await LocalNode.StartAsync(new LocalNodeOptions { Gateway = options, Launch = launch, Pools = poolSpecs }, ct);
+            Console.Error.WriteLine($"vaani: listening on {node.BaseUri.ToString().TrimEnd('/')}  (docs/api.md; Ctrl-C drains and stops)");
+            // SIGTERM/SIGINT reach the host, which drains (docs/api.md) before returning.
+            await node.App.WaitForShutdownAsync(CancellationToken.None);
             return ExitCodes.Ok;
         });
         return command;
-    }
-
-    private static StaticEngineRouter BuildRouter(IEnumerable<(string Pool, WorkerSupervisor Supervisor)> supervisors)
-    {
-        var stt = new List<EnginePool<ISpeechToTextEngine>>();
-        var tts = new List<EnginePool<ITextToSpeechEngine>>();
-        foreach (var (pool, supervisor) in supervisors)
-        {
-            var hello = supervisor.ServingConnections[0].Hello;
-            int capacity = hello.Capacity * supervisor.Workers.Count;
-            bool Serving() => supervisor.ServingConnections.Count > 0;
-            if (hello.Stt is { } sttCaps)
-                stt.Add(new EnginePool<ISpeechToTextEngine>(pool, new WorkerPoolSttEngine(supervisor, sttCaps), capacity, Serving));
-            if (hello.Tts is { } ttsCaps)
-                tts.Add(new EnginePool<ITextToSpeechEngine>(pool, new WorkerPoolTtsEngine(supervisor, ttsCaps), Math.Max(64, capacity * 16), Serving));
-        }
-        return new StaticEngineRouter(stt, tts);
     }
 }

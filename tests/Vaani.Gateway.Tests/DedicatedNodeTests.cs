@@ -1,0 +1,77 @@
+using System.Diagnostics;
+using System.Net.WebSockets;
+using Microsoft.Extensions.DependencyInjection;
+using Vaani.Gateway.Admission;
+using Vaani.Gateway.Hosting;
+using Vaani.Gateway.Tests.Infrastructure;
+
+namespace Vaani.Gateway.Tests;
+
+/// <summary>Behaviours that need a node with its own limits (pacing, slow readers, drain).</summary>
+[Collection(NodeCollection.Name)]
+public sealed class DedicatedNodeTests
+{
+    private static readonly TimeSpan Long = TimeSpan.FromSeconds(60);
+
+    private static Task<LocalNode> StartAsync(GatewayOptions gateway) =>
+        LocalNode.StartAsync(NodeFixture.Options(gateway) with { Pools = [("stt-en", 1), ("tts", 1)] }, CancellationToken.None);
+
+    private static Uri Ws(LocalNode node, string pathAndQuery) => new($"ws://{node.BaseUri.Authority}{pathAndQuery}");
+
+    [Fact]
+    public async Task FastSender_BeyondBurst_IsPacedNotDropped()
+    {
+        await using var node = await StartAsync(new GatewayOptions { Port = 0, RealtimeBurst = TimeSpan.FromSeconds(0.5) });
+        var audio = TestAudio.Concat(RepoPaths.GoForward(), RepoPaths.GoForward()); // 5.6 s
+        await using var c = await WsClient.ConnectAsync(Ws(node, "/v1/stt/stream"));
+        var sw = Stopwatch.StartNew();
+        await c.SendAudioAsync(audio, 32000); // as fast as the socket takes it
+        await c.SendJsonAsync(new { type = "close" });
+        Assert.True(await c.WaitClosedAsync(Long));
+        // Paced to real time after the burst: the last audio cannot have been read before ~5.1 s.
+        Assert.True(sw.Elapsed > TimeSpan.FromSeconds(4), $"5.6 s of audio was accepted in {sw.Elapsed.TotalSeconds:0.0} s");
+        Assert.Equal("go forward ten meters go forward ten meters", SttStreamTests.FinalText(c));
+    }
+
+    [Fact]
+    public async Task SlowReader_OutboundBufferFull_ClosedAndSessionReleased()
+    {
+        await using var node = await StartAsync(new GatewayOptions { Port = 0, OutboundQueueMessages = 8 });
+        var admission = node.App.Services.GetRequiredService<AdmissionController>();
+        await using var c = await WsClient.ConnectAsync(Ws(node, "/v1/tts/stream"), read: false);
+        var text = string.Concat(Enumerable.Repeat("This sentence is synthesised again and again so that the client cannot keep up. ", 60));
+        await c.SendJsonAsync(new { type = "speak", context_id = "a", text, language = "en" });
+        var deadline = DateTime.UtcNow + Long;
+        while (admission.ActiveIn("tts-sockets") > 0 && DateTime.UtcNow < deadline) await Task.Delay(100);
+        Assert.Equal(0, admission.ActiveIn("tts-sockets"));
+    }
+
+    [Fact]
+    public async Task Drain_StopsAdmittingThenClosesRunningSessionWith1012()
+    {
+        var node = await StartAsync(new GatewayOptions { Port = 0, DrainGrace = TimeSpan.FromSeconds(2) });
+        try
+        {
+            await using var c = await WsClient.ConnectAsync(Ws(node, "/v1/stt/stream"));
+            Assert.NotNull(await c.WaitForTypeAsync("session.started", Long));
+            var keepTalking = c.SendAudioAsync(TestAudio.Concat(Enumerable.Repeat(RepoPaths.GoForward(), 4).ToArray()), 640, bytesPerSecond: 32000);
+            var stop = node.App.StopAsync();
+            await Task.Delay(300);
+            await Assert.ThrowsAnyAsync<Exception>(async () =>
+            {
+                using var late = new ClientWebSocket();
+                await late.ConnectAsync(Ws(node, "/v1/stt/stream"), CancellationToken.None);
+            });
+            Assert.True(await c.WaitClosedAsync(Long));
+            Assert.Equal((WebSocketCloseStatus)1012, c.CloseStatus);
+            Assert.Equal("draining", c.OfType("error").Single().GetProperty("code").GetString());
+            Assert.NotEmpty(c.OfType("transcript.final")); // it kept working during the grace period
+            await stop;
+            try { await keepTalking; } catch (WebSocketException) { }
+        }
+        finally
+        {
+            await node.DisposeAsync();
+        }
+    }
+}
