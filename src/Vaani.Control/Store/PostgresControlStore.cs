@@ -69,7 +69,7 @@ public sealed class PostgresControlStore : SqlControlStore
     private protected override string DoubleType => "DOUBLE PRECISION";
 
     // Transaction-scoped advisory lock: two nodes starting at once migrate one after the other.
-    private protected override string MigrationLockSql => "SELECT pg_advisory_xact_lock(7246_1001)";
+    private protected override string MigrationLockSql => "SELECT pg_advisory_xact_lock(72461001)";
 
     private protected override string ChangeNotifySql => "SELECT pg_notify('" + NotifyChannel + "', @version)";
 
