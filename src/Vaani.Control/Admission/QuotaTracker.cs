@@ -90,9 +90,9 @@ public sealed class QuotaTracker
         usedDay += localDay;
         usedMonth += localMonth;
 
-        if (dayLimit is { } d && usedDay + requested > d)
+        if (dayLimit is { } d && (usedDay >= d || usedDay + requested > d))
             return new QuotaDecision(false, dayName, d, usedDay, NextUtcDay(now) - now);
-        if (monthLimit is { } m && usedMonth + requested > m)
+        if (monthLimit is { } m && (usedMonth >= m || usedMonth + requested > m))
             return new QuotaDecision(false, monthName, m, usedMonth, NextUtcMonth(now) - now);
         return QuotaDecision.Allow;
     }
