@@ -23,14 +23,16 @@ public sealed class PostgresServer : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _binDir = Directory.Exists("/usr/lib/postgresql")
-            ? Directory.GetDirectories("/usr/lib/postgresql").Select(d => Path.Combine(d, "bin")).Where(d => File.Exists(Path.Combine(d, "initdb"))).OrderDescending().FirstOrDefault()
+        // VAANI_SKIP_POSTGRES=1 is the only way to not run these tests; missing binaries fail them.
+        if (SkipRequested) return;
+        var searchRoot = Environment.GetEnvironmentVariable("VAANI_POSTGRES_ROOT") ?? "/usr/lib/postgresql";
+        _binDir = Directory.Exists(searchRoot)
+            ? Directory.GetDirectories(searchRoot).Select(d => Path.Combine(d, "bin")).Where(d => File.Exists(Path.Combine(d, "initdb"))).OrderDescending().FirstOrDefault()
             : null;
         if (_binDir is null)
         {
-            if (SkipRequested) return;
             throw new InvalidOperationException(
-                "PostgreSQL binaries not found under /usr/lib/postgresql/*/bin: install the Debian package 'postgresql' (apt-get install -y postgresql) or set VAANI_SKIP_POSTGRES=1 to skip the PostgreSQL store tests.");
+                $"PostgreSQL binaries not found under {searchRoot}/*/bin: install the Debian package 'postgresql' (apt-get install -y postgresql) or set VAANI_SKIP_POSTGRES=1 to skip the PostgreSQL store tests.");
         }
 
         _root = Path.Combine(Path.GetTempPath(), "vaani-pg-" + Guid.NewGuid().ToString("N")[..12]);
