@@ -102,7 +102,7 @@ public sealed partial class SnapshotSource : IAsyncDisposable
     {
         await _stop.CancelAsync();
         if (_timer is not null) await _timer.DisposeAsync();
-        _stop.Dispose();
+        // _stop is left undisposed on purpose: a load still in flight may link to its token.
     }
 
     [LoggerMessage(EventId = 7101, Level = LogLevel.Warning, Message = "Control snapshot load failed ({Failures} in a row); keeping version {Version}")]
