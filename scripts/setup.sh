@@ -7,6 +7,8 @@ packages=(
   libespeak-ng1 espeak-ng-data espeak-ng                                  # TTS engine + voices
   libopus0 opus-tools                                                     # Opus codec
   ffmpeg sox                                                              # container decoding; reference audio tools
+  postgresql                                                              # control store (multi-node) and its tests
+  nginx                                                                   # gateway benchmark baseline
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -106,6 +106,7 @@ public sealed class HostileClientTests(NodeFixture fixture)
         await using var b = await WsClient.ConnectAsync(fixture.WsUri("/v1/stt/stream"));
         Assert.NotNull(await a.WaitForTypeAsync("session.started", Long));
         Assert.NotNull(await b.WaitForTypeAsync("session.started", Long));
+        Assert.Equal(2, Admission.ActiveIn("stt-en"));
         using var ws = new ClientWebSocket();
         ws.Options.CollectHttpResponseDetails = true;
         await Assert.ThrowsAsync<WebSocketException>(() => ws.ConnectAsync(fixture.WsUri("/v1/stt/stream"), CancellationToken.None));

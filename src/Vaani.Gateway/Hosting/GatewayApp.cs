@@ -33,6 +33,7 @@ public static class GatewayApp
         builder.Services.AddSingleton(router);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<AdmissionController>();
+        builder.Services.AddSingleton<ISessionGuard, OpenSessionGuard>();
         builder.Services.AddSingleton<DrainSignal>();
         builder.Services.AddSingleton<SttStreamEndpoint>();
         builder.Services.AddSingleton<SttBatchEndpoint>();

@@ -17,7 +17,7 @@ namespace Vaani.Gateway.Stt;
 /// <c>file</c>) in any supported container; raw headerless audio needs <c>encoding</c> and
 /// <c>sample_rate</c>. Output <c>format=json|text|srt|vtt</c>.
 /// </summary>
-internal sealed class SttBatchEndpoint(IEngineRouter router, AdmissionController admission, GatewayOptions options)
+internal sealed class SttBatchEndpoint(IEngineRouter router, ISessionGuard guard, GatewayOptions options)
 {
     public async Task HandleAsync(HttpContext ctx)
     {
@@ -65,13 +65,13 @@ internal sealed class SttBatchEndpoint(IEngineRouter router, AdmissionController
             }
             input = file.OpenReadStream();
         }
-        var admitted = admission.TryAdmit(pool.Name, pool.Capacity);
+        var admitted = await guard.AdmitAsync(ctx, SessionKind.SttBatch, pool.Name, pool.Capacity);
         if (!admitted.IsAdmitted)
         {
-            await ApiErrors.Error(StatusCodes.Status503ServiceUnavailable, admitted.Code!, admitted.Message!, admitted.RetryAfter).ExecuteAsync(ctx);
+            await admitted.ToResult().ExecuteAsync(ctx);
             return;
         }
-        using var lease = admitted.Lease!;
+        using var ticket = admitted.Ticket!;
         byte[] audio;
         try
         {
@@ -98,6 +98,7 @@ internal sealed class SttBatchEndpoint(IEngineRouter router, AdmissionController
             await ApiErrors.Error(ex.IsPermanent ? 400 : 503, ex.Code, ex.Message, ex.IsPermanent ? null : TimeSpan.FromSeconds(1)).ExecuteAsync(ctx);
             return;
         }
+        ticket.RecordUsage(transcript.Duration.TotalSeconds, 0, pool.Name);
         ctx.Response.ContentType = format switch
         {
             TranscriptFormat.Json => "application/json",

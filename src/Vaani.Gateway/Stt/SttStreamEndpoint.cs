@@ -17,7 +17,7 @@ namespace Vaani.Gateway.Stt;
 /// Native streaming STT: <c>GET /v1/stt/stream</c> (WebSocket). A thin adapter over
 /// <see cref="SttStreamSession"/>: it validates, admits, paces, maps events to JSON and flushes on close.
 /// </summary>
-internal sealed class SttStreamEndpoint(IEngineRouter router, AdmissionController admission, GatewayOptions options, DrainSignal drain, TimeProvider time)
+internal sealed class SttStreamEndpoint(IEngineRouter router, ISessionGuard guard, GatewayOptions options, DrainSignal drain, TimeProvider time)
 {
     public async Task HandleAsync(HttpContext ctx)
     {
@@ -37,13 +37,13 @@ internal sealed class SttStreamEndpoint(IEngineRouter router, AdmissionControlle
             await ApiErrors.BadRequest("unsupported_language", $"no speech-to-text model serves language '{query.Language}'; GET /v1/models lists them").ExecuteAsync(ctx);
             return;
         }
-        var admitted = admission.TryAdmit(pool.Name, pool.Capacity);
+        var admitted = await guard.AdmitAsync(ctx, SessionKind.SttStream, pool.Name, pool.Capacity);
         if (!admitted.IsAdmitted)
         {
-            await ApiErrors.Error(StatusCodes.Status503ServiceUnavailable, admitted.Code!, admitted.Message!, admitted.RetryAfter).ExecuteAsync(ctx);
+            await admitted.ToResult().ExecuteAsync(ctx);
             return;
         }
-        using var lease = admitted.Lease!;
+        using var ticket = admitted.Ticket!;
         using var ws = await ctx.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = options.KeepAliveInterval });
         await using var client = new ClientSocket(ws, options.OutboundQueueMessages);
         var sessionId = "stt_" + Guid.NewGuid().ToString("N")[..16];
@@ -72,6 +72,7 @@ internal sealed class SttStreamEndpoint(IEngineRouter router, AdmissionControlle
         var forwarder = ForwardEventsAsync(session, client, query.Words);
         using var drainRegistration = drain.Register(() =>
             _ = client.CloseWithErrorAsync(CloseCodes.ServiceRestart, "draining", "this node is shutting down: reconnect to continue", options.FlushTimeout));
+        using var usage = new UsageOnExit(() => ticket.RecordUsage(session.AudioSeconds, 0, pool.Name));
         var outcome = await ReceiveLoopAsync(client, session, query.Format);
         switch (outcome.Kind)
         {

@@ -40,6 +40,9 @@ internal sealed class TtsContext
     }
 
     public Task Completion { get; }
+
+    /// <summary>Seconds of audio produced so far.</summary>
+    public double AudioSeconds => (double)Interlocked.Read(ref _samples) / _engine.Capabilities.NativeFormat.SampleRate;
     public bool IsClosed { get; private set; }
 
     public void Add(string text, bool more)
@@ -109,7 +112,7 @@ internal sealed class TtsContext
                     ct.ThrowIfCancellationRequested();
                     if (e is TtsAudio audio)
                     {
-                        _samples += audio.Audio.Length / 2;
+                        Interlocked.Add(ref _samples, audio.Audio.Length / 2);
                         encoded.Clear();
                         _encoder.Encode(audio.Audio.Span, encoded);
                         if (encoded.WrittenCount > 0 && !_client.TrySendJson(new { type = "audio", context_id = _id, seq = _seq++, audio = Convert.ToBase64String(encoded.WrittenSpan) }))

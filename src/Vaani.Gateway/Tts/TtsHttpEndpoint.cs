@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Vaani.Audio;
 using Vaani.Engines;
+using Vaani.Gateway.Admission;
 using Vaani.Gateway.Hosting;
 using Vaani.Gateway.Http;
 using Vaani.Gateway.Realtime;
@@ -17,7 +18,7 @@ namespace Vaani.Gateway.Tts;
 /// <c>POST /v1/tts/sse</c>: the same as Server-Sent Events (<c>audio</c> with base64 data,
 /// <c>words</c>, <c>done</c>, <c>error</c>).
 /// </summary>
-internal sealed class TtsHttpEndpoint(IEngineRouter router, GatewayOptions options)
+internal sealed class TtsHttpEndpoint(IEngineRouter router, ISessionGuard guard, GatewayOptions options)
 {
     public async Task HandleAsync(HttpContext ctx, bool sse)
     {
@@ -64,6 +65,15 @@ internal sealed class TtsHttpEndpoint(IEngineRouter router, GatewayOptions optio
             await ApiErrors.BadRequest("invalid_prosody", "rate must be 0.25–4.0 and pitch 0–100").ExecuteAsync(ctx);
             return;
         }
+        var admitted = await guard.AdmitAsync(ctx, SessionKind.TtsRequest, pool.Name, pool.Capacity);
+        if (!admitted.IsAdmitted)
+        {
+            await admitted.ToResult().ExecuteAsync(ctx);
+            return;
+        }
+        using var ticket = admitted.Ticket!;
+        long samples = 0;
+        using var usage = new UsageOnExit(() => ticket.RecordUsage((double)samples / pool.Capabilities.NativeFormat.SampleRate, body.Text.Length, pool.Name));
         var request = new TtsRequest { Text = body.Text, IsSsml = body.Ssml, Voice = body.Voice, Language = body.Language, Rate = body.Rate ?? 1.0, Pitch = body.Pitch ?? 50 };
         var encoder = new SynthesisEncoder(pool.Capabilities.NativeFormat, output);
         var buffer = new ArrayBufferWriter<byte>(16384);
@@ -85,7 +95,6 @@ internal sealed class TtsHttpEndpoint(IEngineRouter router, GatewayOptions optio
             ctx.Response.Headers.CacheControl = "no-cache";
             if (sse) ctx.Response.Headers["X-Accel-Buffering"] = "no";
             encoder.Start(buffer);
-            long samples = 0;
             try
             {
                 while (any)

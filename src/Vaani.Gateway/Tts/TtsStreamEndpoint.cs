@@ -22,10 +22,8 @@ namespace Vaani.Gateway.Tts;
 /// order, its audio and word timings are tagged with it, and it can be flushed or cancelled
 /// without touching the others. Protocol in docs/api.md.
 /// </summary>
-internal sealed class TtsStreamEndpoint(IEngineRouter router, AdmissionController admission, GatewayOptions options, DrainSignal drain)
+internal sealed class TtsStreamEndpoint(IEngineRouter router, ISessionGuard guard, GatewayOptions options, DrainSignal drain)
 {
-    private const string PoolKey = "tts-sockets";
-
     public async Task HandleAsync(HttpContext ctx)
     {
         if (!ctx.WebSockets.IsWebSocketRequest)
@@ -53,13 +51,13 @@ internal sealed class TtsStreamEndpoint(IEngineRouter router, AdmissionControlle
         catch (QueryException ex) { await ApiErrors.BadRequest("invalid_" + ex.Field, ex.Message).ExecuteAsync(ctx); return; }
         catch (AudioFormatException ex) { await ApiErrors.BadRequest("invalid_encoding", ex.Message).ExecuteAsync(ctx); return; }
 
-        var admitted = admission.TryAdmit(PoolKey, defaultPool.Capacity);
+        var admitted = await guard.AdmitAsync(ctx, SessionKind.TtsStream, defaultPool.Name, defaultPool.Capacity);
         if (!admitted.IsAdmitted)
         {
-            await ApiErrors.Error(StatusCodes.Status503ServiceUnavailable, admitted.Code!, admitted.Message!, admitted.RetryAfter).ExecuteAsync(ctx);
+            await admitted.ToResult().ExecuteAsync(ctx);
             return;
         }
-        using var lease = admitted.Lease!;
+        using var ticket = admitted.Ticket!;
         using var ws = await ctx.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = options.KeepAliveInterval });
         await using var client = new ClientSocket(ws, options.OutboundQueueMessages);
         client.TrySendJson(new
@@ -70,12 +68,21 @@ internal sealed class TtsStreamEndpoint(IEngineRouter router, AdmissionControlle
         using var drainRegistration = drain.Register(() =>
             _ = client.CloseWithErrorAsync(CloseCodes.ServiceRestart, "draining", "this node is shutting down: reconnect to continue", options.FlushTimeout));
         var socket = new TtsSocket(client, output, options, router, defaultVoice, defaultLanguage);
-        await socket.RunAsync();
+        try { await socket.RunAsync(); }
+        finally { ticket.RecordUsage(socket.AudioSeconds, socket.Characters, defaultPool.Name); }
     }
 
     private sealed class TtsSocket(ClientSocket client, TtsOutputFormat output, GatewayOptions options, IEngineRouter router, string? defaultVoice, string? defaultLanguage)
     {
         private readonly ConcurrentDictionary<string, TtsContext> _contexts = new(StringComparer.Ordinal);
+        private long _characters;
+        private double _audioSeconds;
+
+        /// <summary>Characters accepted for synthesis on this socket.</summary>
+        public long Characters => Interlocked.Read(ref _characters);
+
+        /// <summary>Seconds of audio produced by finished or cancelled contexts.</summary>
+        public double AudioSeconds => Volatile.Read(ref _audioSeconds);
 
         public async Task RunAsync()
         {
@@ -117,6 +124,13 @@ internal sealed class TtsStreamEndpoint(IEngineRouter router, AdmissionControlle
                 return;
             }
             await client.CloseAsync(CloseCodes.Normal, "done", "done", options.FlushTimeout);
+        }
+
+        private void AddSeconds(double seconds)
+        {
+            double current, updated;
+            do { current = Volatile.Read(ref _audioSeconds); updated = current + seconds; }
+            while (Interlocked.CompareExchange(ref _audioSeconds, updated, current) != current);
         }
 
         private void CancelAll()
@@ -193,8 +207,14 @@ internal sealed class TtsStreamEndpoint(IEngineRouter router, AdmissionControlle
                 }
                 context = new TtsContext(id, pool.Engine, client, output, m.Voice ?? defaultVoice, m.Language ?? defaultLanguage, m.Ssml, m.Rate ?? 1.0, m.Pitch ?? 50);
                 _contexts[id] = context;
-                _ = context.Completion.ContinueWith(_ => _contexts.TryRemove(new KeyValuePair<string, TtsContext>(id, context)), TaskScheduler.Default);
+                var created = context;
+                _ = created.Completion.ContinueWith(_ =>
+                {
+                    _contexts.TryRemove(new KeyValuePair<string, TtsContext>(id, created));
+                    AddSeconds(created.AudioSeconds);
+                }, TaskScheduler.Default);
             }
+            Interlocked.Add(ref _characters, text.Length);
             context.Add(text, m.Continue ?? false);
         }
     }

@@ -3,12 +3,16 @@ using System.Text.Json.Serialization;
 
 namespace Vaani.Workers.Protocol;
 
-/// <summary>JSON encoding of control payloads (camelCase, enums as strings, nulls omitted).</summary>
+/// <summary>
+/// JSON encoding of control payloads (camelCase, enums as strings). Nulls are written, never
+/// omitted: an omitted property would deserialize to its default, and a null option (e.g. no
+/// endpointing) must not silently become a default value on the other side.
+/// </summary>
 internal static class WireJson
 {
     public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
     {
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
     };
 

@@ -110,8 +110,7 @@ internal sealed class WsClient : IAsyncDisposable
                 ms.SetLength(0);
             }
         }
-        catch (WebSocketException) { }
-        catch (ObjectDisposedException) { }
+        catch (Exception ex) when (ex is WebSocketException or ObjectDisposedException or OperationCanceledException or IOException) { }
     }
 
     public async ValueTask DisposeAsync()
