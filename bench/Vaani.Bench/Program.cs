@@ -39,8 +39,9 @@ internal static class Program
             usage: dotnet run -c Release --project bench/Vaani.Bench -- <suite> [options]
 
             suites:
-              engines [--quick]   STT throughput and latency (PocketSphinx) and TTS speed (eSpeak NG)
-                                  through the engine abstractions, against the native CLIs
+              engines [--quick] [--only stt|latency|tts]
+                  STT throughput and latency (PocketSphinx) and TTS speed (eSpeak NG) through
+                  the engine abstractions, against the native CLIs; --quick runs each once
             """);
         return 2;
     }

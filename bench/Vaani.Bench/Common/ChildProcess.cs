@@ -49,26 +49,5 @@ internal static class ChildProcess
         return new ChildRun(wall, ChildCpu.Total() - cpuBefore, firstByte, bytes);
     }
 
-    /// <summary>Runs a short command and returns its stdout (for version strings); null when it cannot run.</summary>
-    public static string? Capture(string file, params string[] arguments)
-    {
-        try
-        {
-            var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (var a in arguments)
-                info.ArgumentList.Add(a);
-            using var process = Process.Start(info);
-            if (process is null)
-                return null;
-            var output = process.StandardOutput.ReadToEnd();
-            process.WaitForExit();
-            return output.Trim();
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return null;
-        }
-    }
-
     private static string Tail(string text) => text.Length <= 2000 ? text : text[^2000..];
 }

@@ -120,12 +120,25 @@ internal sealed class SttLatencyBench
         await using var session = await engine.StartSessionAsync(new SttSessionOptions { Endpointing = null }, cancellationToken);
         var reader = Task.Run(async () =>
         {
-            await foreach (var e in session.ReadEventsAsync(cancellationToken))
+            Exception? failure = null;
+            try
             {
-                if (e is SttFinal { FromFinalize: true })
-                    await finals.Writer.WriteAsync(Stopwatch.GetTimestamp(), cancellationToken);
+                await foreach (var e in session.ReadEventsAsync(cancellationToken))
+                {
+                    if (e is SttFinal { FromFinalize: true })
+                        await finals.Writer.WriteAsync(Stopwatch.GetTimestamp(), cancellationToken);
+                }
             }
-            finals.Writer.Complete();
+            catch (Exception ex)
+            {
+                failure = ex;
+                throw;
+            }
+            finally
+            {
+                // A failed reader must fail the waiting sender too, not leave it waiting for a final.
+                finals.Writer.TryComplete(failure);
+            }
         }, cancellationToken);
         foreach (var clip in clips)
         {
