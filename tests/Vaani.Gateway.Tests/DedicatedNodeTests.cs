@@ -34,6 +34,22 @@ public sealed class DedicatedNodeTests
     }
 
     [Fact]
+    public async Task Idle_NoAudioOrKeepalive_IdleTimeoutThen1008()
+    {
+        await using var node = await StartAsync(new GatewayOptions { Port = 0, IdleTimeout = TimeSpan.FromSeconds(2) });
+        await using var c = await WsClient.ConnectAsync(Ws(node, "/v1/stt/stream"));
+        for (int i = 0; i < 3; i++)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            await c.SendJsonAsync(new { type = "keepalive" }); // keepalives hold the session open
+        }
+        Assert.Empty(c.OfType("error"));
+        Assert.True(await c.WaitClosedAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(WebSocketCloseStatus.PolicyViolation, c.CloseStatus);
+        Assert.Equal("idle_timeout", c.OfType("error").Single().GetProperty("code").GetString());
+    }
+
+    [Fact]
     public async Task SlowReader_OutboundBufferFull_ClosedAndSessionReleased()
     {
         await using var node = await StartAsync(new GatewayOptions { Port = 0, OutboundQueueMessages = 8 });

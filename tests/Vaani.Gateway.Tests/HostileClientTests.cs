@@ -74,15 +74,6 @@ public sealed class HostileClientTests(NodeFixture fixture)
     }
 
     [Fact]
-    public async Task Idle_NoAudio_IdleTimeoutThen1008()
-    {
-        await using var c = await WsClient.ConnectAsync(fixture.WsUri("/v1/stt/stream"));
-        Assert.True(await c.WaitClosedAsync(TimeSpan.FromSeconds(30)));
-        Assert.Equal(WebSocketCloseStatus.PolicyViolation, c.CloseStatus);
-        Assert.Equal("idle_timeout", c.OfType("error").Single().GetProperty("code").GetString());
-    }
-
-    [Fact]
     public async Task AbruptDisconnect_OtherSessionUnaffectedAndSlotFreed()
     {
         await using var healthy = await WsClient.ConnectAsync(fixture.WsUri("/v1/stt/stream"));

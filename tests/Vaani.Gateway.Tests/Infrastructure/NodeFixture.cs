@@ -15,7 +15,7 @@ public sealed class NodeFixture : IAsyncLifetime
 
     public static LocalNodeOptions Options(GatewayOptions? gateway = null) => new()
     {
-        Gateway = gateway ?? new GatewayOptions { Port = 0, IdleTimeout = TimeSpan.FromSeconds(5), FlushTimeout = TimeSpan.FromSeconds(20) },
+        Gateway = gateway ?? new GatewayOptions { Port = 0, IdleTimeout = TimeSpan.FromSeconds(30), FlushTimeout = TimeSpan.FromSeconds(20) },
         Launch = WorkerLaunchSpec.ForVaani(RepoPaths.VaaniDll) with { Environment = new Dictionary<string, string> { ["VAANI_STT_DECODERS"] = "2" } },
         Pools = [("stt-en", 1), ("tts", 1)],
         Backoff = new BackoffPolicy { Initial = TimeSpan.FromMilliseconds(100) },
