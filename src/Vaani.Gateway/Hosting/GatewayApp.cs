@@ -5,6 +5,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Vaani.Gateway.Admission;
+using Vaani.Gateway.Compat;
+using Vaani.Gateway.Compat.Deepgram;
+using Vaani.Gateway.Compat.OpenAI;
 using Vaani.Gateway.Http;
 using Vaani.Gateway.Routing;
 using Vaani.Gateway.Stt;
@@ -39,6 +42,7 @@ public static class GatewayApp
         builder.Services.AddSingleton<SttBatchEndpoint>();
         builder.Services.AddSingleton<TtsStreamEndpoint>();
         builder.Services.AddSingleton<TtsHttpEndpoint>();
+        builder.Services.AddCompatApis(options.Compat ?? CompatOptions.FromEnvironment());
 
         var app = builder.Build();
         var admission = app.Services.GetRequiredService<AdmissionController>();
@@ -78,6 +82,8 @@ public static class GatewayApp
         app.MapPost("/v1/tts", (HttpContext ctx) => app.Services.GetRequiredService<TtsHttpEndpoint>().HandleAsync(ctx, sse: false));
         app.MapPost("/v1/tts/sse", (HttpContext ctx) => app.Services.GetRequiredService<TtsHttpEndpoint>().HandleAsync(ctx, sse: true));
         CatalogEndpoints.Map(app, router);
+        DeepgramEndpoints.Map(app);
+        OpenAiEndpoints.Map(app);
         app.MapGet("/healthz", () => Results.Json(new { status = "ok" }));
         app.MapGet("/readyz", () =>
         {

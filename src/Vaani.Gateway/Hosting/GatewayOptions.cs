@@ -31,4 +31,6 @@ public sealed record GatewayOptions
     public int MaxTtsChars { get; init; } = 20_000;
     /// <summary>Concurrent contexts on one TTS socket.</summary>
     public int MaxTtsContextsPerSocket { get; init; } = 16;
+    /// <summary>Settings of the Deepgram- and OpenAI-compatible APIs; null: defaults plus VAANI_FETCH_ALLOW.</summary>
+    public Compat.CompatOptions? Compat { get; init; }
 }

@@ -16,8 +16,12 @@ internal static class CatalogEndpoints
                 .SelectMany(p => p.Capabilities.Voices.Select(v => new { id = v.Id, name = v.Name, language = v.Language, gender = v.Gender, model = p.Name }))
                 .ToArray(),
         }));
+        // One response for both the native shape ("models") and OpenAI's list shape
+        // ("object": "list", "data"), so the OpenAI SDK's models.list() works against it.
         app.MapGet("/v1/models", () => Results.Json(new
         {
+            @object = "list",
+            data = router.Pools.Select(p => new { id = p.Name, @object = "model", created = 0, owned_by = "vaani" }).ToArray(),
             models = router.Pools.Select(p => new
             {
                 id = p.Name,
