@@ -54,12 +54,13 @@ public sealed class DedicatedNodeTests
     {
         await using var node = await StartAsync(new GatewayOptions { Port = 0, OutboundQueueMessages = 8 });
         var admission = node.App.Services.GetRequiredService<AdmissionController>();
-        await using var c = await WsClient.ConnectAsync(Ws(node, "/v1/tts/stream"), read: false);
-        var text = string.Concat(Enumerable.Repeat("This sentence is synthesised again and again so that the client cannot keep up. ", 60));
-        await c.SendJsonAsync(new { type = "speak", context_id = "a", text, language = "en" });
+        using var c = await RawWebSocketClient.ConnectAsync(node.BaseUri, "/v1/tts/stream");
+        var text = string.Concat(Enumerable.Repeat("This sentence is synthesised again and again so that the client cannot keep up. ", 40));
+        await c.SendTextAsync(System.Text.Json.JsonSerializer.Serialize(new { type = "speak", context_id = "a", text, language = "en" }));
         var deadline = DateTime.UtcNow + Long;
         while (admission.ActiveIn("tts-sockets") > 0 && DateTime.UtcNow < deadline) await Task.Delay(100);
         Assert.Equal(0, admission.ActiveIn("tts-sockets"));
+        Assert.True(await c.DrainUntilClosedAsync(TimeSpan.FromSeconds(30)), "the server kept the connection of a client that stopped reading");
     }
 
     [Fact]

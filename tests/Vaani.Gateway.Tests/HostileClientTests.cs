@@ -93,10 +93,11 @@ public sealed class HostileClientTests(NodeFixture fixture)
     public async Task Admission_PoolFull_RefusedAtHandshakeWith503AndRetryAfter()
     {
         // stt-en runs 1 worker with 2 decoders: capacity 2.
+        var workerLoad = string.Join(", ", fixture.Node.Supervisor("stt-en").ServingConnections.Select(c => $"{c.Capacity.Active}/{c.Capacity.Capacity}"));
         await using var a = await WsClient.ConnectAsync(fixture.WsUri("/v1/stt/stream"));
         await using var b = await WsClient.ConnectAsync(fixture.WsUri("/v1/stt/stream"));
-        Assert.NotNull(await a.WaitForTypeAsync("session.started", Long));
-        Assert.NotNull(await b.WaitForTypeAsync("session.started", Long));
+        Assert.True(await a.WaitForTypeAsync("session.started", Long) is not null, $"a not started; worker load before: {workerLoad}; messages: {string.Join(" ", a.Messages)}");
+        Assert.True(await b.WaitForTypeAsync("session.started", Long) is not null, $"b not started; worker load before: {workerLoad}; messages: {string.Join(" ", b.Messages)}");
         Assert.Equal(2, Admission.ActiveIn("stt-en"));
         using var ws = new ClientWebSocket();
         ws.Options.CollectHttpResponseDetails = true;

@@ -13,8 +13,10 @@ public sealed record GatewayOptions
     public int MaxTextMessageBytes { get; init; } = 64 * 1024;
     /// <summary>How far ahead of real time a client may send before it is paced.</summary>
     public TimeSpan RealtimeBurst { get; init; } = TimeSpan.FromSeconds(10);
-    /// <summary>Messages queued for a client before it is considered not reading and closed.</summary>
+    /// <summary>Messages queued for a client; producers wait while it is full.</summary>
     public int OutboundQueueMessages { get; init; } = 256;
+    /// <summary>A client whose outbound queue stays full this long has stopped reading and is closed.</summary>
+    public TimeSpan SlowReaderTimeout { get; init; } = TimeSpan.FromSeconds(5);
     /// <summary>A session with no client message (audio, keepalive) for this long is closed.</summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(10);
     /// <summary>WebSocket ping interval (protocol-level keepalive).</summary>

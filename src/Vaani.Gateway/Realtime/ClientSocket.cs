@@ -8,8 +8,10 @@ namespace Vaani.Gateway.Realtime;
 
 /// <summary>
 /// One client WebSocket with a bounded outbound queue drained by a single sender loop.
-/// Producers enqueue without waiting; when the queue is full the client is not reading fast
-/// enough and is closed with a clear reason instead of letting memory grow.
+/// Streaming producers (<see cref="SendJsonAsync"/>, <see cref="SendBinaryAsync"/>) wait for room,
+/// which absorbs bursts; a queue that stays full for the slow-reader timeout means the client has
+/// stopped reading, and it is closed with a clear reason instead of letting memory grow. Small
+/// control messages use the non-waiting <see cref="TrySendJson"/>.
 /// </summary>
 public sealed class ClientSocket : IAsyncDisposable
 {
@@ -19,9 +21,12 @@ public sealed class ClientSocket : IAsyncDisposable
     private readonly Task _sender;
     private int _closing;
 
-    public ClientSocket(WebSocket socket, int maxQueuedMessages)
+    private readonly TimeSpan _slowReaderTimeout;
+
+    public ClientSocket(WebSocket socket, int maxQueuedMessages, TimeSpan? slowReaderTimeout = null)
     {
         _socket = socket;
+        _slowReaderTimeout = slowReaderTimeout ?? TimeSpan.FromSeconds(5);
         _outbound = Channel.CreateBounded<Outbound>(new BoundedChannelOptions(maxQueuedMessages)
         {
             SingleReader = true,
@@ -45,6 +50,41 @@ public sealed class ClientSocket : IAsyncDisposable
 
     /// <summary>Queues a binary message.</summary>
     public bool TrySendBinary(ReadOnlyMemory<byte> payload) => TryEnqueue(new Outbound(payload, WebSocketMessageType.Binary));
+
+    /// <summary>
+    /// Queues a JSON message, waiting while the queue is full. Returns false when the socket is
+    /// closing, or when the queue stayed full for the slow-reader timeout (the socket is then
+    /// closed with 1008 <c>slow_reader</c>).
+    /// </summary>
+    public ValueTask<bool> SendJsonAsync<T>(T message, CancellationToken cancellationToken) =>
+        EnqueueAsync(new Outbound(JsonSerializer.SerializeToUtf8Bytes(message, GatewayJson.Options), WebSocketMessageType.Text), cancellationToken);
+
+    /// <summary>Queues a binary message, waiting while the queue is full (see <see cref="SendJsonAsync"/>).</summary>
+    public ValueTask<bool> SendBinaryAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken) =>
+        EnqueueAsync(new Outbound(payload, WebSocketMessageType.Binary), cancellationToken);
+
+    private async ValueTask<bool> EnqueueAsync(Outbound message, CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _closing) != 0) return false;
+        if (_outbound.Writer.TryWrite(message)) return true;
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _abort.Token);
+        wait.CancelAfter(_slowReaderTimeout);
+        try
+        {
+            await _outbound.Writer.WriteAsync(message, wait.Token).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && !_abort.IsCancellationRequested)
+        {
+            ClosedAsSlowReader = true;
+            _ = CloseAsync(CloseCodes.BadInput, "slow_reader", $"the client is not reading: its outbound buffer stayed full for {_slowReaderTimeout.TotalSeconds:0.#} s", TimeSpan.FromSeconds(2));
+            return false;
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or ChannelClosedException)
+        {
+            return false;
+        }
+    }
 
     private bool TryEnqueue(Outbound message)
     {
@@ -95,6 +135,9 @@ public sealed class ClientSocket : IAsyncDisposable
             Abort();
             return;
         }
+        // A peer that does not complete the close handshake in time (e.g. it stopped reading)
+        // is aborted, so nothing waits on it forever.
+        _ = AbortUnlessClosedAsync(flushTimeout);
         try
         {
             using var cts = new CancellationTokenSource(flushTimeout);
@@ -106,6 +149,12 @@ public sealed class ClientSocket : IAsyncDisposable
         {
             Abort();
         }
+    }
+
+    private async Task AbortUnlessClosedAsync(TimeSpan timeout)
+    {
+        await Task.Delay(timeout).ConfigureAwait(false);
+        if (_socket.State != WebSocketState.Closed) Abort();
     }
 
     private async Task<bool> WaitSenderAsync(TimeSpan timeout)

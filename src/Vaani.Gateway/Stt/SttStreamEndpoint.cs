@@ -45,7 +45,7 @@ internal sealed class SttStreamEndpoint(IEngineRouter router, ISessionGuard guar
         }
         using var ticket = admitted.Ticket!;
         using var ws = await ctx.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = options.KeepAliveInterval });
-        await using var client = new ClientSocket(ws, options.OutboundQueueMessages);
+        await using var client = new ClientSocket(ws, options.OutboundQueueMessages, options.SlowReaderTimeout);
         var sessionId = "stt_" + Guid.NewGuid().ToString("N")[..16];
         var engineOptions = new SttSessionOptions { Language = query.Language, InterimResults = query.InterimResults, Endpointing = query.Endpointing };
         await using var session = new SttStreamSession(
@@ -132,7 +132,7 @@ internal sealed class SttStreamEndpoint(IEngineRouter router, ISessionGuard guar
             await foreach (var e in session.Events.ReadAllAsync(client.Aborted))
             {
                 var message = NativeSttMessages.From(e, words);
-                if (message is not null && !client.TrySendJson(message)) return null; // slow reader: closed by ClientSocket
+                if (message is not null && !await client.SendJsonAsync(message, client.Aborted)) return null; // slow reader: closed by ClientSocket
             }
             return null;
         }

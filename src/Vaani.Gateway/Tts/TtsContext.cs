@@ -115,7 +115,7 @@ internal sealed class TtsContext
                         Interlocked.Add(ref _samples, audio.Audio.Length / 2);
                         encoded.Clear();
                         _encoder.Encode(audio.Audio.Span, encoded);
-                        if (encoded.WrittenCount > 0 && !_client.TrySendJson(new { type = "audio", context_id = _id, seq = _seq++, audio = Convert.ToBase64String(encoded.WrittenSpan) }))
+                        if (encoded.WrittenCount > 0 && !await _client.SendJsonAsync(new { type = "audio", context_id = _id, seq = _seq++, audio = Convert.ToBase64String(encoded.WrittenSpan) }, ct))
                             return;
                     }
                     else if (e is TtsWord w)
@@ -133,8 +133,9 @@ internal sealed class TtsContext
             }
             encoded.Clear();
             _encoder.Complete(encoded);
-            if (encoded.WrittenCount > 0) _client.TrySendJson(new { type = "audio", context_id = _id, seq = _seq++, audio = Convert.ToBase64String(encoded.WrittenSpan) });
-            _client.TrySendJson(new { type = "done", context_id = _id, audio_seconds = Math.Round((double)_samples / rate, 3) });
+            if (encoded.WrittenCount > 0 && !await _client.SendJsonAsync(new { type = "audio", context_id = _id, seq = _seq++, audio = Convert.ToBase64String(encoded.WrittenSpan) }, ct))
+                return;
+            await _client.SendJsonAsync(new { type = "done", context_id = _id, audio_seconds = Math.Round((double)_samples / rate, 3) }, ct);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {

@@ -59,7 +59,7 @@ internal sealed class TtsStreamEndpoint(IEngineRouter router, ISessionGuard guar
         }
         using var ticket = admitted.Ticket!;
         using var ws = await ctx.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = options.KeepAliveInterval });
-        await using var client = new ClientSocket(ws, options.OutboundQueueMessages);
+        await using var client = new ClientSocket(ws, options.OutboundQueueMessages, options.SlowReaderTimeout);
         client.TrySendJson(new
         {
             type = "session.started",

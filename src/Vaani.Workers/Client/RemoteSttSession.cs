@@ -51,6 +51,8 @@ internal sealed class RemoteSttSession : ISpeechToTextSession, IClientChannel
         }
         catch (Exception ex)
         {
+            // The worker may still start the session (e.g. the caller gave up waiting): tell it not to.
+            _connection.SendCancel(_channel);
             Abandon(ex is EngineException ? ex : _fault ?? ex);
             throw;
         }
@@ -99,11 +101,12 @@ internal sealed class RemoteSttSession : ISpeechToTextSession, IClientChannel
 
     public ValueTask DisposeAsync()
     {
-        if (!_closed && _fault is null)
-        {
-            // Best effort: if the queue is full the worker still drops the session when the connection ends.
-            _connection.Writer.TrySend(Frame.Empty(FrameType.Cancel, _channel));
-        }
+        // Unless the worker itself closed the session, tell it to end it — also after a local fault
+        // (a cancelled send, a caller that went away): otherwise the worker would keep the session,
+        // and its decoder, waiting for audio that never comes. A Cancel for a session the worker
+        // already ended is ignored.
+        if (!_closed)
+            _connection.SendCancel(_channel);
         Abandon(new ObjectDisposedException(nameof(RemoteSttSession), "the session was disposed"));
         return ValueTask.CompletedTask;
     }

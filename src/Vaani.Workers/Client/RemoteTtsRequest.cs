@@ -65,8 +65,8 @@ internal sealed class RemoteTtsRequest : IClientChannel
     /// <summary>Ends the request: cancels it at the worker if it is still running.</summary>
     public void Close()
     {
-        if (!_done && _fault is null)
-            _connection.Writer.TrySend(Frame.Empty(FrameType.Cancel, _channel));
+        if (!_done)
+            _connection.SendCancel(_channel); // see RemoteSttSession.DisposeAsync
         _done = true;
         _connection.Unregister(_channel);
     }

@@ -131,6 +131,24 @@ public sealed class WorkerConnection : IAsyncDisposable
     /// </summary>
     public void Abort(string why) => Fail(Lost(why));
 
+    /// <summary>
+    /// Tells the worker to end the session or request on <paramref name="channel"/>. Sent at once
+    /// when the write queue has room; otherwise queued in the background with a deadline, so a
+    /// busy connection cannot make the worker keep an abandoned session. No-op on a dead connection.
+    /// </summary>
+    internal void SendCancel(uint channel)
+    {
+        var cancel = Frame.Empty(FrameType.Cancel, channel);
+        if (!IsAlive || Writer.TrySend(cancel))
+            return;
+        _ = Task.Run(async () =>
+        {
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            try { await Writer.SendAsync(cancel, deadline.Token); }
+            catch (Exception) { /* connection closing or stuck: the worker drops its sessions when it ends */ }
+        });
+    }
+
     internal uint NextChannelId()
     {
         while (true)

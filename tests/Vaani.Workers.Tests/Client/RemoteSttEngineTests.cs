@@ -165,3 +165,29 @@ public sealed class RemoteSttEngineConcurrencyAndFailureTests
         Assert.Contains("none.sock", ex.Message);
     }
 }
+
+public sealed class RemoteSttSessionReleaseTests
+{
+    [Fact]
+    public async Task Dispose_AfterLocalFault_WorkerReleasesTheSession()
+    {
+        await using var worker = await TestWorker.StartAsync();
+        await using var connection = await WorkerConnection.ConnectAsync(worker.SocketPath, null, CancellationToken.None);
+        var session = (RemoteSttSession)await connection.Stt!.StartSessionAsync(new SttSessionOptions(), CancellationToken.None);
+        await session.SendAudioAsync(TestAudio.Linear16(0.5), CancellationToken.None);
+        await WaitForAsync(() => connection.Capacity.Active == 1);
+
+        // The gateway gave up on the session locally (e.g. its client vanished mid-send).
+        session.Fault(new EngineException("worker_lost", "no progress", isPermanent: false));
+        await session.DisposeAsync();
+
+        await WaitForAsync(() => connection.Capacity.Active == 0);
+        Assert.Equal(0, connection.Capacity.Active);
+    }
+
+    private static async Task WaitForAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (!condition() && DateTime.UtcNow < deadline) await Task.Delay(20);
+    }
+}

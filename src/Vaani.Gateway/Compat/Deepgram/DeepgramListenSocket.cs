@@ -67,7 +67,7 @@ internal sealed class DeepgramListenSocket(IEngineRouter router, ISessionGuard g
             }
             ctx.Response.Headers["dg-request-id"] = requestId;
             using var ws = await ctx.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = options.KeepAliveInterval, SubProtocol = CompatAuth.SubProtocol(ctx) });
-            await using var client = new ClientSocket(ws, options.OutboundQueueMessages);
+            await using var client = new ClientSocket(ws, options.OutboundQueueMessages, options.SlowReaderTimeout);
             var run = new LiveRun(this, client, pool, query, requestId, ctx.RequestAborted);
             using var drainRegistration = drain.Register(() => _ = client.CloseAsync(CloseCodes.ServiceRestart, "draining", "this node is shutting down: reconnect to continue", options.FlushTimeout));
             try { await run.RunAsync(); }
@@ -160,7 +160,7 @@ internal sealed class DeepgramListenSocket(IEngineRouter router, ISessionGuard g
                         fromFinalize = true;
                     }
                     var message = _messages!.From(e, channel, fromFinalize);
-                    if (message is not null && !client.TrySendJson(message)) return null;
+                    if (message is not null && !await client.SendJsonAsync(message, client.Aborted)) return null;
                 }
                 return null;
             }

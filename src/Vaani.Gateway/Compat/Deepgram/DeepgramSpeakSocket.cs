@@ -55,7 +55,7 @@ internal sealed class DeepgramSpeakSocket(IEngineRouter router, ISessionGuard gu
         using var ticket = admitted.Ticket!;
         ctx.Response.Headers["dg-request-id"] = requestId;
         using var ws = await ctx.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = options.KeepAliveInterval, SubProtocol = CompatAuth.SubProtocol(ctx) });
-        await using var client = new ClientSocket(ws, options.OutboundQueueMessages);
+        await using var client = new ClientSocket(ws, options.OutboundQueueMessages, options.SlowReaderTimeout);
         client.TrySendJson(new { type = "Metadata", request_id = requestId, model_name = speak.Model, model_version = "1.0", model_uuid = DeepgramIds.ModelUuid(pool.Name) });
         using var drainRegistration = drain.Register(() => _ = client.CloseAsync(CloseCodes.ServiceRestart, "draining", "this node is shutting down: reconnect to continue", options.FlushTimeout));
         var run = new Run(this, client, pool, speak);
@@ -185,11 +185,11 @@ internal sealed class DeepgramSpeakSocket(IEngineRouter router, ISessionGuard gu
                     if (!string.IsNullOrWhiteSpace(text))
                     {
                         var request = new TtsRequest { Text = text, Voice = speak.Voice.Voice, Pitch = speak.Voice.Pitch, Rate = speak.Speed };
-                        await using var encoder = SpeechEncoder.Create(speak.Output, pool.Capabilities.NativeFormat, owner.Compat, (bytes, _) =>
+                        await using var encoder = SpeechEncoder.Create(speak.Output, pool.Capabilities.NativeFormat, owner.Compat, async (bytes, token) =>
                         {
                             // Each frame is a fresh copy: the encoder reuses its buffer.
-                            client.TrySendBinary(bytes.ToArray());
-                            return Task.CompletedTask;
+                            if (!await client.SendBinaryAsync(bytes.ToArray(), token))
+                                throw new OperationCanceledException("the client is gone or not reading");
                         });
                         await using var events = pool.Engine.SynthesizeAsync(request, ct).GetAsyncEnumerator(ct);
                         await CompatSynthesis.PumpAsync(events, await events.MoveNextAsync(), encoder, pool.Capabilities.NativeFormat.SampleRate, ct);
