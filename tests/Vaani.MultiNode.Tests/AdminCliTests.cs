@@ -79,6 +79,34 @@ public sealed class AdminCliTests : IAsyncLifetime
         Assert.Contains("without authentication", r.Stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Serve_FirstStart_PrintsRootKeyOnce_KeyRequiredAndKeptAcrossRestart()
+    {
+        var data = Path.Combine(_dir, "serve");
+        using var http = new HttpClient();
+        string key;
+        await using (var serve = VaaniProcess.Start(new Dictionary<string, string>(), "serve", "--port", "0", "--control-port", "0", "--data-dir", data, "--only-pools", "--pools", "tts", "--tts-workers", "1", "--drain-grace", "1"))
+        {
+            key = await serve.WaitForAsync(@"export VAANI_API_KEY=(\S+)", TimeSpan.FromSeconds(60));
+            var url = new Uri(await serve.WaitForAsync(@"vaani: listening on (http://[0-9.:]+)", TimeSpan.FromSeconds(90)));
+            Assert.Equal((401, "missing_credentials"), await StatusAsync(http, url, null));
+            Assert.Equal((200, null), await StatusAsync(http, url, key));
+        }
+
+        await using (var again = VaaniProcess.Start(new Dictionary<string, string>(), "serve", "--port", "0", "--control-port", "0", "--data-dir", data, "--only-pools", "--pools", "tts", "--tts-workers", "1", "--drain-grace", "1"))
+        {
+            var url = new Uri(await again.WaitForAsync(@"vaani: listening on (http://[0-9.:]+)", TimeSpan.FromSeconds(90)));
+            Assert.DoesNotContain("export VAANI_API_KEY", again.Log, StringComparison.Ordinal);
+            Assert.Equal((200, null), await StatusAsync(http, url, key));
+        }
+
+        static async Task<(int, string?)> StatusAsync(HttpClient http, Uri url, string? key)
+        {
+            var r = await Wire.TtsAsync(http, url, "hello", key is null ? null : "Token " + key);
+            return (r.Status, r.ErrorCode);
+        }
+    }
+
     private Task<(int Code, string Stdout, string Stderr)> AdminAsync(params string[] args)
         => RunAsync(["admin", "--url", _url, .. args], new Dictionary<string, string> { ["VAANI_ADMIN_KEY"] = _root });
 

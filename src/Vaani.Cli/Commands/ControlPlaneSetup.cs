@@ -90,5 +90,9 @@ internal static class ControlPlaneSetup
         {
             Console.Error.WriteLine($"vaani: root API key from {ApiKeyVariable} registered");
         }
+        else
+        {
+            Console.Error.WriteLine($"vaani: authentication is on: use the root key printed at first start (or {ApiKeyVariable})");
+        }
     }
 }
