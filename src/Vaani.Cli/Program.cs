@@ -8,5 +8,8 @@ var root = new RootCommand("Vaani: self-hostable real-time speech-to-text and te
     VoicesCommand.Create(),
     ServeCommand.Create(),
     WorkerCommand.Create(),
+    ControlCommand.Create(),
+    GatewayCommand.Create(),
+    AdminCommand.Create(),
 };
 return await CliRunner.InvokeAsync(root, args);

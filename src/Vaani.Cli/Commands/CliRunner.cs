@@ -31,6 +31,7 @@ internal static class CliRunner
     internal static (int Code, string Message) Classify(Exception ex) => ex switch
     {
         UsageException u => (ExitCodes.Usage, u.Message),
+        AdminApiException a => (AdminCommand.ExitCodeOf(a), AdminCommand.Format(a)),
         AudioFormatException a => (ExitCodes.DataError, a.Message),
         EngineException { IsPermanent: true } e => (ExitCodes.Usage, e.Message),
         EngineException e => (ExitCodes.Unavailable, e.Message),

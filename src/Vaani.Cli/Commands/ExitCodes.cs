@@ -14,6 +14,8 @@ internal static class ExitCodes
     public const int Unavailable = 69;
     /// <summary>An internal failure.</summary>
     public const int Software = 70;
+    /// <summary>The credentials were refused (admin API 401/403).</summary>
+    public const int NoPermission = 77;
     /// <summary>An output file cannot be written.</summary>
     public const int CantCreate = 73;
     /// <summary>Interrupted (Ctrl-C).</summary>

@@ -20,7 +20,10 @@ public static class WorkerCommand
     {
         var pool = new Option<string>("--pool") { Description = "Engine pool: stt-en, tts, stt-passthrough, tts-passthrough", Required = true };
         var socket = new Option<string>("--socket") { Description = "Unix socket path to serve on", Required = true };
-        var command = new Command("worker", "Run one engine worker (started by 'vaani serve')") { pool, socket };
+        // Workers hold no control state today (the gateway authenticates and meters); the flag is
+        // accepted so deployment manifests can pass it uniformly to every role.
+        var control = new Option<string?>("--control") { Description = "Control node URL (accepted for uniform deployments; workers need no control state)" };
+        var command = new Command("worker", "Run one engine worker (started by 'vaani serve' / 'vaani gateway')") { pool, socket, control };
         command.SetAction((parse, ct) => RunAsync(parse.GetValue(pool)!, parse.GetValue(socket)!, ct));
         return command;
     }

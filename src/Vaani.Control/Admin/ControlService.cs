@@ -74,6 +74,43 @@ public sealed class ControlService
     }
 
     /// <summary>
+    /// Makes sure <paramref name="secret"/> (a <c>vaani_vk_…_…</c> secret chosen by the operator, e.g.
+    /// from <c>VAANI_API_KEY</c>) exists as a root key of the default tenant, creating the tenant when
+    /// missing. Returns true when the key was created, false when it already existed with this secret.
+    /// Throws when the secret is malformed or its key id is taken by a different secret.
+    /// </summary>
+    public async Task<bool> EnsureRootKeyAsync(string secret, CancellationToken ct = default)
+    {
+        if (!ApiKeySecret.TryParse(secret, out var id))
+            throw new ControlException(ControlErrorCode.InvalidRequest, "The key is not shaped like 'vaani_vk_<16 hex>_<43 base62>'; 'vaani admin keys generate' prints a fresh one.");
+        if (await _store.GetTenantAsync(TenantId.Default, ct) is null)
+        {
+            try
+            {
+                await _store.CreateTenantAsync(new Tenant(TenantId.Default, "Default tenant", _time.GetUtcNow(), false), ct);
+            }
+            catch (ControlException ex) when (ex.Code == ControlErrorCode.AlreadyExists)
+            {
+                // Another node bootstrapped at the same moment.
+            }
+        }
+
+        if (await _store.GetApiKeyAsync(id, ct) is { } existing)
+        {
+            if (existing.Tenant != TenantId.Default || !ApiKeySecret.Verify(secret, existing.Salt, existing.SecretHash))
+                throw new ControlException(ControlErrorCode.AlreadyExists, $"API key id {id} already exists with a different secret.");
+            if (existing.RevokedAt is not null)
+                throw new ControlException(ControlErrorCode.Forbidden, $"API key {id} was revoked; choose a new key.");
+            return false;
+        }
+
+        var salt = ApiKeySecret.NewSalt();
+        await _store.InsertApiKeyAsync(new ApiKey(id, TenantId.Default, "root (configured)", ApiKeyScopes.Admin | ApiKeyScopes.Stt | ApiKeyScopes.Tts,
+            _time.GetUtcNow(), null, null, ApiKeySecret.Hash(secret, salt), salt), ct);
+        return true;
+    }
+
+    /// <summary>
     /// Authenticates an admin call from the store directly (the control node is not on the speech
     /// path, and a freshly created or revoked key must take effect at once here).
     /// </summary>

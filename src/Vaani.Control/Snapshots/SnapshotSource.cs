@@ -64,6 +64,20 @@ public sealed partial class SnapshotSource : IAsyncDisposable
     /// <summary>Asks for a load now, e.g. on a PostgreSQL NOTIFY; does not wait for it.</summary>
     public void RequestRefresh() => _ = RefreshAsync();
 
+    /// <summary>
+    /// Like <see cref="RequestRefresh"/>, at most once per <paramref name="minInterval"/> (default 1 s):
+    /// for triggers a client controls, such as an unknown key that may have just been created.
+    /// </summary>
+    public void RequestRefreshThrottled(TimeSpan? minInterval = null)
+    {
+        var now = _time.GetTimestamp();
+        var last = Interlocked.Read(ref _lastRequested);
+        if (last != 0 && _time.GetElapsedTime(last, now) < (minInterval ?? TimeSpan.FromSeconds(1))) return;
+        if (Interlocked.CompareExchange(ref _lastRequested, now, last) == last) RequestRefresh();
+    }
+
+    private long _lastRequested;
+
     /// <summary>Loads once; true when a snapshot was loaded. Concurrent calls share the gate (at most one load runs).</summary>
     public async Task<bool> RefreshAsync()
     {

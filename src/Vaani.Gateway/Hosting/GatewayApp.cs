@@ -8,6 +8,7 @@ using Vaani.Gateway.Admission;
 using Vaani.Gateway.Compat;
 using Vaani.Gateway.Compat.Deepgram;
 using Vaani.Gateway.Compat.OpenAI;
+using Vaani.Gateway.Control;
 using Vaani.Gateway.Http;
 using Vaani.Gateway.Routing;
 using Vaani.Gateway.Stt;
@@ -18,7 +19,11 @@ namespace Vaani.Gateway.Hosting;
 /// <summary>Builds the gateway web application: Kestrel, the native API endpoints, health and drain.</summary>
 public static class GatewayApp
 {
-    public static WebApplication Build(GatewayOptions options, IEngineRouter router, Action<ILoggingBuilder>? logging = null)
+    /// <param name="control">
+    /// Control state for authentication, limits, quotas and usage (<see cref="ControlSessionGuard"/>);
+    /// null runs without authentication (<see cref="OpenSessionGuard"/>, loopback only).
+    /// </param>
+    public static WebApplication Build(GatewayOptions options, IEngineRouter router, Action<ILoggingBuilder>? logging = null, EdgeControl? control = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Logging.ClearProviders();
@@ -36,7 +41,16 @@ public static class GatewayApp
         builder.Services.AddSingleton(router);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<AdmissionController>();
-        builder.Services.AddSingleton<ISessionGuard, OpenSessionGuard>();
+        if (control is null)
+        {
+            builder.Services.AddSingleton<ISessionGuard, OpenSessionGuard>();
+        }
+        else
+        {
+            builder.Services.AddSingleton(control);
+            builder.Services.AddSingleton<ControlSessionGuard>();
+            builder.Services.AddSingleton<ISessionGuard>(sp => sp.GetRequiredService<ControlSessionGuard>());
+        }
         builder.Services.AddSingleton<DrainSignal>();
         builder.Services.AddSingleton<SttStreamEndpoint>();
         builder.Services.AddSingleton<SttBatchEndpoint>();
@@ -75,12 +89,14 @@ public static class GatewayApp
                 }).ExecuteAsync(ctx);
             },
         });
+        if (control is not null) app.UseSnapshotAgeHeader(control);
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = options.KeepAliveInterval });
         app.Map("/v1/stt/stream", (HttpContext ctx) => app.Services.GetRequiredService<SttStreamEndpoint>().HandleAsync(ctx));
         app.MapPost("/v1/stt", (HttpContext ctx) => app.Services.GetRequiredService<SttBatchEndpoint>().HandleAsync(ctx));
         app.Map("/v1/tts/stream", (HttpContext ctx) => app.Services.GetRequiredService<TtsStreamEndpoint>().HandleAsync(ctx));
         app.MapPost("/v1/tts", (HttpContext ctx) => app.Services.GetRequiredService<TtsHttpEndpoint>().HandleAsync(ctx, sse: false));
         app.MapPost("/v1/tts/sse", (HttpContext ctx) => app.Services.GetRequiredService<TtsHttpEndpoint>().HandleAsync(ctx, sse: true));
+        if (control is not null) app.MapTokenEndpoint(control, app.Services.GetRequiredService<ControlSessionGuard>());
         CatalogEndpoints.Map(app, router);
         DeepgramEndpoints.Map(app);
         OpenAiEndpoints.Map(app);
@@ -88,8 +104,18 @@ public static class GatewayApp
         app.MapGet("/readyz", () =>
         {
             var pools = router.Pools.Select(p => new { name = p.Name, serving = p.IsServing, active = admission.ActiveIn(p.Name), capacity = p.Capacity }).ToArray();
-            bool ready = !admission.IsDraining && pools.All(p => p.serving);
-            return Results.Json(new { status = admission.IsDraining ? "draining" : ready ? "ready" : "starting", pools },
+            bool controlOk = control is null || control.IsFresh;
+            bool ready = !admission.IsDraining && pools.All(p => p.serving) && controlOk;
+            var status = admission.IsDraining ? "draining" : !controlOk ? "control_unavailable" : ready ? "ready" : "starting";
+            var controlState = control is null ? null : new
+            {
+                snapshot_version = control.Snapshots.Version,
+                snapshot_age_seconds = control.SnapshotAgeSeconds,
+                max_staleness_seconds = control.Authenticator.MaxStaleness.TotalSeconds,
+                last_error = control.Snapshots.LastError?.Message,
+                usage_pending_bytes = control.Spool.PendingBytes,
+            };
+            return Results.Json(new { status, pools, control = controlState },
                 statusCode: ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
         });
         app.MapFallback((HttpContext ctx) => ApiErrors.Error(StatusCodes.Status404NotFound, "not_found", $"no endpoint at {ctx.Request.Method} {ctx.Request.Path}; see docs/api.md"));

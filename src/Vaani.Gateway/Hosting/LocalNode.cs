@@ -21,6 +21,11 @@ public sealed record LocalNodeOptions
     /// <summary>Worker restart backoff (defaults to the supervisor's).</summary>
     public BackoffPolicy? Backoff { get; init; }
     public Action<ILoggingBuilder>? Logging { get; init; }
+    /// <summary>
+    /// Control state (auth, limits, quotas, usage); null runs without authentication. The node does
+    /// not own it: dispose it after the node, so usage of the last sessions is spooled first.
+    /// </summary>
+    public Control.EdgeControl? Control { get; init; }
 }
 
 /// <summary>
@@ -68,7 +73,7 @@ public sealed class LocalNode : IAsyncDisposable
                     throw new EngineException("workers_not_ready", $"engine workers did not start within {options.ReadyTimeout.TotalSeconds:0} s; run scripts/setup.sh and check the log", isPermanent: false);
                 }
             }
-            var app = GatewayApp.Build(options.Gateway, BuildRouter(supervisors), options.Logging);
+            var app = GatewayApp.Build(options.Gateway, BuildRouter(supervisors), options.Logging, options.Control);
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
             return new LocalNode(app, supervisors, options.SocketDirectory);
         }

@@ -37,11 +37,13 @@ public sealed class PostgresServer : IAsyncLifetime
 
         _root = Path.Combine(Path.GetTempPath(), "vaani-pg-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(_root);
-        await RunAsync("chown", "postgres:postgres", _root);
+        // PostgreSQL refuses to run as root: as root the cluster belongs to the 'postgres' OS user the
+        // Debian package creates; as anyone else it simply runs as the current user.
+        if (Environment.IsPrivilegedProcess) await RunAsync("chown", "postgres:postgres", _root);
         var data = Path.Combine(_root, "data");
         var port = FreePort();
-        await RunAsync("runuser", "-u", "postgres", "--", Path.Combine(_binDir, "initdb"), "-D", data, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8");
-        await RunAsync("runuser", "-u", "postgres", "--", Path.Combine(_binDir, "pg_ctl"), "-D", data, "-l", Path.Combine(_root, "server.log"), "-w", "-t", "60",
+        await RunAsPostgresAsync(Path.Combine(_binDir, "initdb"), "-D", data, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8");
+        await RunAsPostgresAsync(Path.Combine(_binDir, "pg_ctl"), "-D", data, "-l", Path.Combine(_root, "server.log"), "-w", "-t", "60",
             "-o", $"-p {port} -k {_root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200", "start");
         ConnectionString = $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Pooling=true;Timeout=30";
     }
@@ -67,7 +69,7 @@ public sealed class PostgresServer : IAsyncLifetime
         if (_root is null || _binDir is null) return;
         try
         {
-            await RunAsync("runuser", "-u", "postgres", "--", Path.Combine(_binDir, "pg_ctl"), "-D", Path.Combine(_root, "data"), "-m", "immediate", "-w", "stop");
+            await RunAsPostgresAsync(Path.Combine(_binDir, "pg_ctl"), "-D", Path.Combine(_root, "data"), "-m", "immediate", "-w", "stop");
         }
         finally
         {
@@ -81,6 +83,9 @@ public sealed class PostgresServer : IAsyncLifetime
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
+
+    private static Task RunAsPostgresAsync(string file, params string[] args)
+        => Environment.IsPrivilegedProcess ? RunAsync("runuser", ["-u", "postgres", "--", file, .. args]) : RunAsync(file, args);
 
     private static async Task RunAsync(string file, params string[] args)
     {
