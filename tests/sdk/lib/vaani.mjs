@@ -1,6 +1,8 @@
 // Starts a live `vaani serve --port 0` for the SDK tests and parses its URL from stderr
-// ("vaani: listening on http://127.0.0.1:PORT"). Loopback fetches are allowed through
-// VAANI_FETCH_ALLOW so url= and callback= can reach the tests' own HTTP server.
+// ("vaani: listening on http://127.0.0.1:PORT"). The server runs with its own data directory
+// and a root API key chosen up front (VAANI_API_KEY), which the SDK clients authenticate with.
+// Loopback fetches are allowed through VAANI_FETCH_ALLOW so url= and callback= can reach the
+// tests' own HTTP server.
 import { spawn, execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
@@ -10,11 +12,13 @@ import os from "node:os";
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 export const goforwardRaw = "/usr/share/pocketsphinx/test/data/goforward.raw";
 
-/** Starts the server; resolves { url, stop }. */
+/** Starts the server; resolves { url, key, stop }. */
 export function startVaani({ timeoutMs = 240_000 } = {}) {
-  const child = spawn(path.join(repoRoot, "vaani"), ["serve", "--port", "0"], {
+  const key = execFileSync(path.join(repoRoot, "vaani"), ["admin", "keys", "generate"], { cwd: repoRoot }).toString().trim();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "vaani-sdk-data-"));
+  const child = spawn(path.join(repoRoot, "vaani"), ["serve", "--port", "0", "--control-port", "0", "--data-dir", dataDir], {
     cwd: repoRoot,
-    env: { ...process.env, VAANI_FETCH_ALLOW: "127.0.0.0/8,::1/128" },
+    env: { ...process.env, VAANI_FETCH_ALLOW: "127.0.0.0/8,::1/128", VAANI_API_KEY: key },
     stdio: ["ignore", "ignore", "pipe"],
   });
   let log = "";
@@ -29,7 +33,11 @@ export function startVaani({ timeoutMs = 240_000 } = {}) {
         child.removeAllListeners("exit");
         resolve({
           url: m[1],
-          stop: () => new Promise((done) => { child.once("exit", done); child.kill("SIGTERM"); }),
+          key,
+          stop: () => new Promise((done) => {
+            child.once("exit", () => { fs.rmSync(dataDir, { recursive: true, force: true }); done(); });
+            child.kill("SIGTERM");
+          }),
         });
       }
     });

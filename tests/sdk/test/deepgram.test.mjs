@@ -8,7 +8,7 @@ import { startVaani, goforwardRaw, goforwardWav, probe, normalize } from "../lib
 let server, client;
 before(async () => {
   server = await startVaani();
-  client = new DeepgramClient({ apiKey: "test-key", baseUrl: server.url });
+  client = new DeepgramClient({ apiKey: server.key, baseUrl: server.url });
 });
 after(async () => { await server?.stop(); });
 
@@ -25,7 +25,7 @@ function assertWordTimings(words, duration) {
 test("listen live: interim results, Finalize and CloseStream give the transcript, Metadata and a normal close", async () => {
   const socket = await client.listen.v1.connect({
     model: "nova-3", language: "en", encoding: "linear16", sample_rate: 16000,
-    interim_results: "true", punctuate: "true", vad_events: "true", keyterm: "meters", Authorization: "Token test-key",
+    interim_results: "true", punctuate: "true", vad_events: "true", keyterm: "meters", Authorization: `Token ${server.key}`,
     reconnectAttempts: 0,
   });
   const messages = [];
@@ -138,7 +138,7 @@ test("speak REST: an unknown model is a 400", async () => {
 });
 
 test("speak WebSocket: Metadata, binary audio, Flushed, Cleared and Close", async () => {
-  const socket = await client.speak.v1.connect({ model: "aura-2-thalia-en", encoding: "linear16", sample_rate: 16000, Authorization: "Token test-key", reconnectAttempts: 0 });
+  const socket = await client.speak.v1.connect({ model: "aura-2-thalia-en", encoding: "linear16", sample_rate: 16000, Authorization: `Token ${server.key}`, reconnectAttempts: 0 });
   const messages = [];
   const audio = [];
   const closed = new Promise((resolve) => socket.on("close", (e) => resolve(e)));

@@ -6,7 +6,7 @@ import { startVaani, goforwardWav, probe, normalize } from "../lib/vaani.mjs";
 let server, client;
 before(async () => {
   server = await startVaani();
-  client = new OpenAI({ apiKey: "test-key", baseURL: `${server.url}/v1`, maxRetries: 0 });
+  client = new OpenAI({ apiKey: server.key, baseURL: `${server.url}/v1`, maxRetries: 0 });
 });
 after(async () => { await server?.stop(); });
 
