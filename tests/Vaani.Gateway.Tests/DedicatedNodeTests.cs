@@ -1,3 +1,4 @@
+using Vaani.Testing;
 using System.Diagnostics;
 using System.Net.WebSockets;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,3 +1,4 @@
+using Vaani.Testing;
 using System.Net.WebSockets;
 using System.Text.Json;
 using Vaani.Gateway.Tests.Infrastructure;

@@ -1,3 +1,4 @@
+using Vaani.Testing;
 using System.Diagnostics;
 using System.Text.Json;
 using Vaani.Control.Domain;

@@ -1,3 +1,4 @@
+using Vaani.Testing;
 using Npgsql;
 using Vaani.Control.Domain;
 using Vaani.Control.Store;

@@ -1,3 +1,4 @@
+using Vaani.Testing;
 using Vaani.Gateway.Hosting;
 using Vaani.Workers.Supervision;
 

@@ -1,3 +1,4 @@
+using Vaani.Testing;
 using System.Diagnostics;
 
 namespace Vaani.Gateway.Tests.Infrastructure;

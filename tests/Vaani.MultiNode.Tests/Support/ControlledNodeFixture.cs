@@ -1,3 +1,4 @@
+using Vaani.Testing;
 using Vaani.Control.Keys;
 using Vaani.Control.Domain;
 using Vaani.Control.Snapshots;

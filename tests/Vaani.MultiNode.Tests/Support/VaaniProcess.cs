@@ -1,3 +1,4 @@
+using Vaani.Testing;
 using System.Diagnostics;
 using System.Text;
 using System.Text.RegularExpressions;

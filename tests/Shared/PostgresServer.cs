@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Npgsql;
 
-namespace Vaani.Control.Tests.Support;
+namespace Vaani.Testing;
 
 /// <summary>
 /// A private PostgreSQL cluster for the test run: initdb into a temp directory as the

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 
-namespace Vaani.Gateway.Tests.Infrastructure;
+namespace Vaani.Testing;
 
-/// <summary>Locates the repository and the built CLI (workers run as <c>dotnet vaani.dll worker</c>).</summary>
+/// <summary>Locates the repository and the built CLI (every role runs as <c>dotnet vaani.dll …</c>), and the test speech.</summary>
 internal static class RepoPaths
 {
     private static readonly Lazy<string> RootLazy = new(() =>
