@@ -11,6 +11,8 @@ internal sealed partial class BackendProcess : IAsyncDisposable
 
     public Uri BaseUri => new(_server.ReadyMatch.Groups["url"].Value);
 
+    public int Pid => _server.Pid;
+
     public static async Task<BackendProcess> StartAsync(CancellationToken cancellationToken)
     {
         var self = Environment.ProcessPath ?? throw new InvalidOperationException("the benchmark's executable path is unknown");

@@ -112,7 +112,7 @@ internal sealed class RealEngineBench(SttCorpus corpus, int decoders, int repeat
             int count = 0;
             foreach (var clip in LaneClips(lane))
             {
-                await using var session = await engine.StartSessionAsync(new SttSessionOptions { InterimResults = false, Endpointing = null }, cancellationToken);
+                await using var session = await StartRawAsync(engine, cancellationToken);
                 var reader = Task.Run(async () =>
                 {
                     int n = 0;
@@ -176,6 +176,24 @@ internal sealed class RealEngineBench(SttCorpus corpus, int decoders, int repeat
         if (ws.State == WebSocketState.CloseReceived)
             await ws.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "done", timeout.Token);
         return finals;
+    }
+
+    /// <summary>
+    /// Starts a raw session, retrying while the pool answers engine_busy (the previous session's
+    /// decoder may still be resetting), as the gateway's worker pool does for its sessions.
+    /// </summary>
+    private static async Task<ISpeechToTextSession> StartRawAsync(PocketSphinxEngine engine, CancellationToken cancellationToken)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await engine.StartSessionAsync(new SttSessionOptions { InterimResults = false, Endpointing = null }, cancellationToken);
+            }
+            catch (EngineException ex) when (ex.Code == "engine_busy" && attempt < 10)
+            {
+            }
+        }
     }
 
     private static async Task WaitForIdleAsync(PocketSphinxEngine engine, CancellationToken cancellationToken)

@@ -15,6 +15,16 @@ internal sealed record LoadResult(int Sessions, long FramesSent, List<double> La
 
     /// <summary>Fraction of one core the measured process needs per 1,000 frames/s.</summary>
     public double CoresPerKiloFps => TargetCpu.TotalSeconds / Window.TotalSeconds / (FramesPerSecond / 1000);
+
+    /// <summary>CPU microseconds per frame after subtracting what the process burns with no session at all.</summary>
+    public double CpuMicrosPerFrameAboveIdle(double idleCores) =>
+        Math.Max(0, TargetCpu.TotalMicroseconds - (idleCores * Window.TotalMicroseconds)) / FramesSent;
+
+    /// <summary>Several rounds of the same load as one result (windows, CPU and frames add up).</summary>
+    public static LoadResult Combine(IReadOnlyList<LoadResult> rounds) => new(
+        rounds[0].Sessions, rounds.Sum(r => r.FramesSent), rounds.SelectMany(r => r.Latencies).ToList(),
+        TimeSpan.FromTicks(rounds.Sum(r => r.Window.Ticks)), TimeSpan.FromTicks(rounds.Sum(r => r.TargetCpu.Ticks)),
+        rounds.Max(r => r.MaxSendLagMs), rounds.Sum(r => r.FailedCloses));
 }
 
 /// <summary>

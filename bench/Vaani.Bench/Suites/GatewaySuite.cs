@@ -40,7 +40,10 @@ internal static class GatewaySuite
             }
         }
         int sessions = sessionsArg ?? (quick ? 10 : 50);
-        var duration = TimeSpan.FromSeconds(quick ? 8 : 20);
+        // Full runs alternate two rounds per path, so a burst of load from elsewhere on the shared
+        // machine does not land on one path only.
+        int rounds = quick ? 1 : 2;
+        var duration = TimeSpan.FromSeconds(quick ? 8 : 10);
         var output = Console.Out;
         output.WriteLine("# Vaani gateway benchmarks");
         MachineInfo.Print(output, string.Join(' ', ["gateway", .. args]));
@@ -49,25 +52,35 @@ internal static class GatewaySuite
         await using var backend = await BackendProcess.StartAsync(cancellationToken);
         await using var node = await GatewayNode.StartAsync(Decoders, cancellationToken);
         await using var nginx = await NginxProxy.StartAsync(backend.BaseUri, cancellationToken);
-        var direct = StreamUri(backend.BaseUri);
-        var viaNginx = StreamUri(nginx.BaseUri);
-        var viaGateway = StreamUri(node.BaseUri);
+        var paths = new (string Name, Uri Uri, int Pid)[]
+        {
+            ("direct", StreamUri(backend.BaseUri), backend.Pid),
+            ("nginx", StreamUri(nginx.BaseUri), nginx.WorkerPid),
+            ("gateway", StreamUri(node.BaseUri), node.Pid),
+        };
 
         // Untimed warm-up of every path (JIT in the gateway, the backend and this process).
         var warmUp = new StreamLoad(sessions, TimeSpan.FromSeconds(2));
-        foreach (var uri in new[] { direct, viaNginx, viaGateway })
-            await warmUp.RunAsync(uri, null, cancellationToken);
+        foreach (var path in paths)
+            await warmUp.RunAsync(path.Uri, null, cancellationToken);
 
         // Memory first, before the load runs grow the gateway's heap.
-        var gatewayIdle = await IdleMemoryAsync(viaGateway, node.Pid, sessions, cancellationToken);
-        var nginxIdle = await IdleMemoryAsync(viaNginx, nginx.WorkerPid, sessions, cancellationToken);
+        var gatewayIdle = await IdleMemoryAsync(paths[2].Uri, node.Pid, sessions, cancellationToken);
+        var nginxIdle = await IdleMemoryAsync(paths[1].Uri, nginx.WorkerPid, sessions, cancellationToken);
+        var gatewayIdleCpu = await IdleCpuAsync(node.Pid, cancellationToken);
+        var nginxIdleCpu = await IdleCpuAsync(nginx.WorkerPid, cancellationToken);
 
         var load = new StreamLoad(sessions, duration);
-        var directRun = await load.RunAsync(direct, null, cancellationToken);
-        var nginxRun = await load.RunAsync(viaNginx, nginx.WorkerPid, cancellationToken);
-        var gatewayRun = await load.RunAsync(viaGateway, node.Pid, cancellationToken);
+        var results = paths.ToDictionary(p => p.Name, _ => new List<LoadResult>());
+        for (int round = 0; round < rounds; round++)
+        {
+            foreach (var path in paths)
+                results[path.Name].Add(await load.RunAsync(path.Uri, path.Pid, cancellationToken));
+        }
 
-        PrintProxyTable(output, sessions, duration, nginx.Version, directRun, nginxRun, gatewayRun, gatewayIdle, nginxIdle);
+        PrintProxyTable(output, sessions, duration, rounds, nginx.Version,
+            LoadResult.Combine(results["direct"]), LoadResult.Combine(results["nginx"]), LoadResult.Combine(results["gateway"]),
+            (gatewayIdle, gatewayIdleCpu), (nginxIdle, nginxIdleCpu));
 
         using var corpus = SttCorpus.Load();
         await new RealEngineBench(corpus, Decoders, repeats: quick ? 1 : 3).RunAsync(output, node, cancellationToken);
@@ -75,21 +88,35 @@ internal static class GatewaySuite
         return 0;
     }
 
+    /// <summary>Cores <paramref name="pid"/> uses with no session open (timers, heartbeats, health checks).</summary>
+    private static async Task<double> IdleCpuAsync(int pid, CancellationToken cancellationToken)
+    {
+        var window = TimeSpan.FromSeconds(3);
+        var cpu0 = ProcStat.Cpu(pid);
+        await Task.Delay(window, cancellationToken);
+        return (ProcStat.Cpu(pid) - cpu0) / window;
+    }
+
     private static Uri StreamUri(Uri baseUri) =>
         new($"ws://{baseUri.Authority}/v1/stt/stream?language=und&encoding=linear16&sample_rate=16000&endpointing=false&words=false");
 
-    /// <summary>RSS growth of <paramref name="pid"/> per open, idle session (bytes).</summary>
-    private static async Task<double> IdleMemoryAsync(Uri uri, int pid, int sessions, CancellationToken cancellationToken)
+    /// <summary>RSS per idle session (bytes): over all sessions, and marginal (second half of the sessions only).</summary>
+    private static async Task<IdleMemory> IdleMemoryAsync(Uri uri, int pid, int sessions, CancellationToken cancellationToken)
     {
         await Task.Delay(1000, cancellationToken);
         long before = ProcStat.RssBytes(pid);
-        var clients = await StreamLoad.OpenAllAsync(uri, sessions, 0, cancellationToken);
+        int half = sessions / 2;
+        var clients = new List<StreamClient>();
         try
         {
+            clients.AddRange(await StreamLoad.OpenAllAsync(uri, half, 0, cancellationToken));
+            await Task.Delay(1000, cancellationToken);
+            long middle = ProcStat.RssBytes(pid);
+            clients.AddRange(await StreamLoad.OpenAllAsync(uri, sessions - half, 0, cancellationToken));
             // Well inside the gateway's 10 s idle timeout.
-            await Task.Delay(1500, cancellationToken);
+            await Task.Delay(1000, cancellationToken);
             long after = ProcStat.RssBytes(pid);
-            return (after - before) / (double)sessions;
+            return new IdleMemory((after - before) / (double)sessions, (after - middle) / (double)(sessions - half));
         }
         finally
         {
@@ -98,10 +125,12 @@ internal static class GatewaySuite
         }
     }
 
-    private static void PrintProxyTable(TextWriter output, int sessions, TimeSpan duration, string nginxVersion,
-        LoadResult direct, LoadResult nginx, LoadResult gateway, double gatewayIdle, double nginxIdle)
+    private sealed record IdleMemory(double PerSession, double Marginal);
+
+    private static void PrintProxyTable(TextWriter output, int sessions, TimeSpan duration, int rounds, string nginxVersion,
+        LoadResult direct, LoadResult nginx, LoadResult gateway, (IdleMemory Memory, double Cpu) gatewayIdle, (IdleMemory Memory, double Cpu) nginxIdle)
     {
-        output.WriteLine($"## 1. Real-time STT streams through the gateway vs nginx: {sessions} sessions × {duration.TotalSeconds:0} s");
+        output.WriteLine($"## 1. Real-time STT streams through the gateway vs nginx: {sessions} sessions × {duration.TotalSeconds:0} s, {rounds} round(s) per path, paths alternating");
         output.WriteLine($"each session sends a 20 ms frame (640 bytes, linear16 16 kHz) every 20 ms; every {StreamLoad.ResponseEveryFrames}th frame triggers a transcript.partial.");
         output.WriteLine($"gateway = vaani serve (child process) → stt-passthrough worker over its Unix socket; nginx = {nginxVersion}, 1 worker process → echo backend (Kestrel, own process);");
         output.WriteLine("direct = the echo backend without a proxy. Round trip = frame handed to the client socket → its partial received. Added = round trip − direct's, same percentile.");
@@ -119,14 +148,20 @@ internal static class GatewaySuite
         table.Add("added latency p50", Format.Ms(gwP50 - directP50), Format.Ms(ngP50 - directP50), "", "", "");
         // A floor of 0.1 ms keeps "2× nginx" meaningful when nginx adds nothing measurable.
         table.Add("added latency p99", Format.Ms(gwAdded99), Format.Ms(ngAdded99), "", "≤ 2× nginx", Mark(gwAdded99 <= 2 * Math.Max(ngAdded99, 0.1)));
-        table.Add("proxy CPU per frame", Micros(gateway.CpuMicrosPerFrame), Micros(nginx.CpuMicrosPerFrame), "", "≤ nginx", Mark(gateway.CpuMicrosPerFrame <= nginx.CpuMicrosPerFrame));
-        table.Add("proxy CPU per 1,000 frames/s", Percent(gateway.CoresPerKiloFps), Percent(nginx.CoresPerKiloFps), "", "", "");
-        table.Add("RSS per idle session", Kib(gatewayIdle), Kib(nginxIdle), "", "≤ 32 KiB", Mark(gatewayIdle <= 32 * 1024));
+        table.Add("proxy CPU per frame (total)", Micros(gateway.CpuMicrosPerFrame), Micros(nginx.CpuMicrosPerFrame), "", "≤ nginx", Mark(gateway.CpuMicrosPerFrame <= nginx.CpuMicrosPerFrame));
+        table.Add("proxy CPU per 1,000 frames/s", Percent(gateway.CoresPerKiloFps), Percent(nginx.CoresPerKiloFps), Percent(direct.CoresPerKiloFps) + " (backend)", "", "");
+        table.Add("proxy CPU with no session", Percent(gatewayIdle.Cpu), Percent(nginxIdle.Cpu), "", "", "");
+        table.Add("proxy CPU per frame above idle", Micros(gateway.CpuMicrosPerFrameAboveIdle(gatewayIdle.Cpu)), Micros(nginx.CpuMicrosPerFrameAboveIdle(nginxIdle.Cpu)), "", "≤ nginx",
+            Mark(gateway.CpuMicrosPerFrameAboveIdle(gatewayIdle.Cpu) <= nginx.CpuMicrosPerFrameAboveIdle(nginxIdle.Cpu)));
+        table.Add("RSS per idle session (all)", Kib(gatewayIdle.Memory.PerSession), Kib(nginxIdle.Memory.PerSession), "", "≤ 32 KiB", Mark(gatewayIdle.Memory.PerSession <= 32 * 1024));
+        table.Add("RSS per idle session (marginal)", Kib(gatewayIdle.Memory.Marginal), Kib(nginxIdle.Memory.Marginal), "", "≤ 32 KiB", Mark(gatewayIdle.Memory.Marginal <= 32 * 1024));
         table.Add("load generator: worst send lag", Format.Ms(gateway.MaxSendLagMs), Format.Ms(nginx.MaxSendLagMs), Format.Ms(direct.MaxSendLagMs), "", "");
         table.Add("sessions not closed cleanly", Count(gateway.FailedCloses), Count(nginx.FailedCloses), Count(direct.FailedCloses), "", "");
         table.Print(output);
         output.WriteLine("CPU: utime + stime of the gateway process (workers excluded) or of the nginx worker process, over the measured window, per audio frame sent by the clients.");
-        output.WriteLine("RSS per idle session: (VmRSS with all sessions open and silent − VmRSS with none) / sessions, read 1.5 s after the last session.started.");
+        output.WriteLine("direct column: CPU of the echo backend itself (a minimal Kestrel WebSocket app), for scale.");
+        output.WriteLine("RSS per idle session: VmRSS growth with the sessions open and silent, 1 s after the last session.started; all = over every session, marginal = over the second half only");
+        output.WriteLine("(excludes one-time costs such as the first session's code paths and new threads; both still include garbage not yet collected).");
         output.WriteLine();
     }
 
