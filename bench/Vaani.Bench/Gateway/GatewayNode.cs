@@ -60,6 +60,11 @@ internal sealed partial class GatewayNode : IAsyncDisposable
         throw new InvalidOperationException("run the benchmark from inside the repository (Vaani.slnx and ./vaani not found)");
     }
 
+    /// <summary>The stt-passthrough worker process (a child of the gateway).</summary>
+    public int PassthroughWorkerPid() =>
+        ProcStat.Children(Pid).FirstOrDefault(p => ProcStat.CommandLine(p).Contains("--pool stt-passthrough", StringComparison.Ordinal)) is var pid and > 0
+            ? pid : throw new InvalidOperationException("the gateway has no stt-passthrough worker process");
+
     public ValueTask DisposeAsync() => _server.DisposeAsync();
 
     [GeneratedRegex(@"listening on (?<url>http://[\d.]+:\d+)")]

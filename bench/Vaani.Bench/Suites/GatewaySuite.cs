@@ -52,11 +52,12 @@ internal static class GatewaySuite
         await using var backend = await BackendProcess.StartAsync(cancellationToken);
         await using var node = await GatewayNode.StartAsync(Decoders, cancellationToken);
         await using var nginx = await NginxProxy.StartAsync(backend.BaseUri, cancellationToken);
-        var paths = new (string Name, Uri Uri, int Pid)[]
+        // Pid = the proxy measured; Peer = the process behind it (for the whole path's CPU).
+        var paths = new (string Name, Uri Uri, int Pid, int? Peer)[]
         {
-            ("direct", StreamUri(backend.BaseUri), backend.Pid),
-            ("nginx", StreamUri(nginx.BaseUri), nginx.WorkerPid),
-            ("gateway", StreamUri(node.BaseUri), node.Pid),
+            ("direct", StreamUri(backend.BaseUri), backend.Pid, null),
+            ("nginx", StreamUri(nginx.BaseUri), nginx.WorkerPid, backend.Pid),
+            ("gateway", StreamUri(node.BaseUri), node.Pid, node.PassthroughWorkerPid()),
         };
 
         // Untimed warm-up of every path (JIT in the gateway, the backend and this process).
@@ -64,18 +65,20 @@ internal static class GatewaySuite
         foreach (var path in paths)
             await warmUp.RunAsync(path.Uri, null, cancellationToken);
 
-        // Memory first, before the load runs grow the gateway's heap.
-        var gatewayIdle = await IdleMemoryAsync(paths[2].Uri, node.Pid, sessions, cancellationToken);
-        var nginxIdle = await IdleMemoryAsync(paths[1].Uri, nginx.WorkerPid, sessions, cancellationToken);
+        // Idle CPU after the warm-up's sessions have been torn down, then memory, before the load
+        // runs grow the gateway's heap.
+        await Task.Delay(2000, cancellationToken);
         var gatewayIdleCpu = await IdleCpuAsync(node.Pid, cancellationToken);
         var nginxIdleCpu = await IdleCpuAsync(nginx.WorkerPid, cancellationToken);
+        var gatewayIdle = await IdleMemoryAsync(paths[2].Uri, node.Pid, sessions, cancellationToken);
+        var nginxIdle = await IdleMemoryAsync(paths[1].Uri, nginx.WorkerPid, sessions, cancellationToken);
 
         var load = new StreamLoad(sessions, duration);
         var results = paths.ToDictionary(p => p.Name, _ => new List<LoadResult>());
         for (int round = 0; round < rounds; round++)
         {
             foreach (var path in paths)
-                results[path.Name].Add(await load.RunAsync(path.Uri, path.Pid, cancellationToken));
+                results[path.Name].Add(await load.RunAsync(path.Uri, path.Pid, cancellationToken, path.Peer));
         }
 
         PrintProxyTable(output, sessions, duration, rounds, nginx.Version,
@@ -153,12 +156,14 @@ internal static class GatewaySuite
         table.Add("proxy CPU with no session", Percent(gatewayIdle.Cpu), Percent(nginxIdle.Cpu), "", "", "");
         table.Add("proxy CPU per frame above idle", Micros(gateway.CpuMicrosPerFrameAboveIdle(gatewayIdle.Cpu)), Micros(nginx.CpuMicrosPerFrameAboveIdle(nginxIdle.Cpu)), "", "≤ nginx",
             Mark(gateway.CpuMicrosPerFrameAboveIdle(gatewayIdle.Cpu) <= nginx.CpuMicrosPerFrameAboveIdle(nginxIdle.Cpu)));
+        table.Add("path CPU per frame (proxy + backend or worker)", Micros(gateway.PathCpuMicrosPerFrame), Micros(nginx.PathCpuMicrosPerFrame), Micros(direct.CpuMicrosPerFrame), "", "");
         table.Add("RSS per idle session (all)", Kib(gatewayIdle.Memory.PerSession), Kib(nginxIdle.Memory.PerSession), "", "≤ 32 KiB", Mark(gatewayIdle.Memory.PerSession <= 32 * 1024));
         table.Add("RSS per idle session (marginal)", Kib(gatewayIdle.Memory.Marginal), Kib(nginxIdle.Memory.Marginal), "", "≤ 32 KiB", Mark(gatewayIdle.Memory.Marginal <= 32 * 1024));
         table.Add("load generator: worst send lag", Format.Ms(gateway.MaxSendLagMs), Format.Ms(nginx.MaxSendLagMs), Format.Ms(direct.MaxSendLagMs), "", "");
         table.Add("sessions not closed cleanly", Count(gateway.FailedCloses), Count(nginx.FailedCloses), Count(direct.FailedCloses), "", "");
         table.Print(output);
         output.WriteLine("CPU: utime + stime of the gateway process (workers excluded) or of the nginx worker process, over the measured window, per audio frame sent by the clients.");
+        output.WriteLine("path CPU adds the process behind the proxy: the echo backend for nginx, the stt-passthrough worker for the gateway.");
         output.WriteLine("direct column: CPU of the echo backend itself (a minimal Kestrel WebSocket app), for scale.");
         output.WriteLine("RSS per idle session: VmRSS growth with the sessions open and silent, 1 s after the last session.started; all = over every session, marginal = over the second half only");
         output.WriteLine("(excludes one-time costs such as the first session's code paths and new threads; both still include garbage not yet collected).");
