@@ -86,7 +86,7 @@ internal static class GatewaySuite
             (gatewayIdle, gatewayIdleCpu), (nginxIdle, nginxIdleCpu));
 
         using var corpus = SttCorpus.Load();
-        await new RealEngineBench(corpus, Decoders, repeats: quick ? 1 : 3).RunAsync(output, node, cancellationToken);
+        await new RealEngineBench(corpus, Decoders, repeats: quick ? 1 : 2).RunAsync(output, node, cancellationToken);
         output.WriteLine($"load after: {MachineInfo.LoadAverage()}");
         return 0;
     }
