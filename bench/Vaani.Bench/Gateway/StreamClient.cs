@@ -20,6 +20,7 @@ internal sealed class StreamClient : IAsyncDisposable
     private readonly TaskCompletionSource<string> _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long[] _sentAt = [];
     private Task _receiver = Task.CompletedTask;
+    private int _disposed;
 
     private StreamClient(ClientWebSocket ws) => _ws = ws;
 
@@ -168,8 +169,10 @@ internal sealed class StreamClient : IAsyncDisposable
         }
     }
 
+    /// <summary>Aborts the socket and waits for the receiver, so <see cref="Latencies"/> is final.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         _ws.Abort();
         try { await _receiver; } catch (Exception) { }
         _ws.Dispose();

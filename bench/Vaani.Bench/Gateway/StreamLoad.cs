@@ -62,6 +62,7 @@ internal sealed class StreamLoad(int sessions, TimeSpan duration)
             // Let the last responses arrive, then close as a client would.
             await Task.Delay(200, cancellationToken);
             await Task.WhenAll(clients.Select(c => c.CloseAsync(TimeSpan.FromSeconds(10))));
+            foreach (var c in clients) await c.DisposeAsync(); // receivers done: the figures are final
             return new LoadResult(
                 sessions, clients.Sum(c => c.FramesSent), clients.SelectMany(c => c.Latencies).ToList(),
                 window, cpu1 - cpu0, peer1 - peer0, clients.Max(c => c.MaxSendLagMs), clients.Count(c => !c.Closed));
