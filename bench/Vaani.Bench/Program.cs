@@ -24,6 +24,8 @@ internal static class Program
         {
             case "engines":
                 return await EnginesSuite.RunAsync(rest, cancel.Token);
+            case "gateway":
+                return await GatewaySuite.RunAsync(rest, cancel.Token);
             case "-h" or "--help" or "help":
                 Usage();
                 return 0;
@@ -42,6 +44,10 @@ internal static class Program
               engines [--quick] [--only stt|latency|tts]
                   STT throughput and latency (PocketSphinx) and TTS speed (eSpeak NG) through
                   the engine abstractions, against the native CLIs; --quick runs each once
+              gateway [--quick] [--sessions N]
+                  N real-time STT streams (default 50, --quick 10) through the gateway vs nginx
+                  (added latency, CPU per frame, memory per idle session), then admission and
+                  throughput in front of PocketSphinx; needs nginx (apt-get install nginx)
             """);
         return 2;
     }

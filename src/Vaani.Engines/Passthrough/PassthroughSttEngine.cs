@@ -9,7 +9,8 @@ namespace Vaani.Engines.Passthrough;
 /// word <c>w0</c>, <c>w1</c>, ... spanning exactly that second, so lost or duplicated audio shows up
 /// as missing or extra words. Finals come only from finalize/complete (no endpointing); each holds
 /// the words whose second completed since the previous final. Partials are emitted every
-/// <see cref="PartialIntervalBytes"/> bytes when interim results are on.
+/// <see cref="PartialEveryBytes"/> bytes (default <see cref="PartialIntervalBytes"/>) when interim
+/// results are on.
 /// </summary>
 public sealed class PassthroughSttEngine : ISpeechToTextEngine
 {
@@ -19,8 +20,31 @@ public sealed class PassthroughSttEngine : ISpeechToTextEngine
     /// <summary>Bytes per word: one second of <see cref="Format"/>.</summary>
     public const int BytesPerWord = 32000;
 
-    /// <summary>A partial is emitted after every this many bytes (half a second).</summary>
+    /// <summary>By default a partial is emitted after every this many bytes (half a second).</summary>
     public const int PartialIntervalBytes = 16000;
+
+    /// <summary>
+    /// Environment variable that sets <see cref="PartialEveryBytes"/> for engines built with the
+    /// parameterless constructor (as the worker's catalog does), so a benchmark can match every
+    /// n-th audio frame to one partial.
+    /// </summary>
+    public const string PartialEveryVariable = "VAANI_PASSTHROUGH_PARTIAL_EVERY_BYTES";
+
+    /// <summary>An engine emitting partials every <see cref="PartialIntervalBytes"/>, or as <see cref="PartialEveryVariable"/> says.</summary>
+    public PassthroughSttEngine()
+        : this(int.TryParse(Environment.GetEnvironmentVariable(PartialEveryVariable), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var every) && every > 0 ? every : PartialIntervalBytes)
+    {
+    }
+
+    /// <summary>An engine emitting a partial after every <paramref name="partialEveryBytes"/> bytes of audio.</summary>
+    public PassthroughSttEngine(int partialEveryBytes)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(partialEveryBytes);
+        PartialEveryBytes = partialEveryBytes;
+    }
+
+    /// <summary>Bytes of audio between two partials.</summary>
+    public int PartialEveryBytes { get; }
 
     public EngineCapabilities Capabilities { get; } = new()
     {
@@ -35,6 +59,6 @@ public sealed class PassthroughSttEngine : ISpeechToTextEngine
     public ValueTask<ISpeechToTextSession> StartSessionAsync(SttSessionOptions options, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        return ValueTask.FromResult<ISpeechToTextSession>(new PassthroughSttSession(options));
+        return ValueTask.FromResult<ISpeechToTextSession>(new PassthroughSttSession(options, PartialEveryBytes));
     }
 }

@@ -10,12 +10,18 @@ internal sealed class PassthroughSttSession : ISpeechToTextSession
         new BoundedChannelOptions(256) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
     private readonly SttSessionOptions _options;
     private long _bytes;
-    private long _nextPartialAt = PassthroughSttEngine.PartialIntervalBytes;
+    private readonly int _partialEvery;
+    private long _nextPartialAt;
     private long _wordsFinalized;
     private TimeSpan _utteranceStart;
     private bool _completed;
 
-    public PassthroughSttSession(SttSessionOptions options) => _options = options;
+    public PassthroughSttSession(SttSessionOptions options, int partialEvery)
+    {
+        _options = options;
+        _partialEvery = partialEvery;
+        _nextPartialAt = partialEvery;
+    }
 
     public async ValueTask SendAudioAsync(ReadOnlyMemory<byte> audio, CancellationToken cancellationToken)
     {
@@ -29,7 +35,7 @@ internal sealed class PassthroughSttSession : ISpeechToTextSession
                 var text = string.Join(' ', WordRange(_wordsFinalized, (_nextPartialAt + PassthroughSttEngine.BytesPerWord - 1) / PassthroughSttEngine.BytesPerWord).Select(i => $"w{i}"));
                 await _events.Writer.WriteAsync(new SttPartial(text, _utteranceStart, end), cancellationToken);
             }
-            _nextPartialAt += PassthroughSttEngine.PartialIntervalBytes;
+            _nextPartialAt += _partialEvery;
         }
     }
 

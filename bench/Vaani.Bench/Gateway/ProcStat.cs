@@ -1,0 +1,52 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+
+namespace Vaani.Bench.Gateway;
+
+/// <summary>
+/// CPU time and resident memory of another process, from <c>/proc/&lt;pid&gt;/stat</c> (utime + stime,
+/// the process's own threads only, not its children) and <c>/proc/&lt;pid&gt;/status</c> (VmRSS).
+/// </summary>
+internal static partial class ProcStat
+{
+    private const int ScClkTck = 2;
+    private static readonly long TicksPerSecond = Math.Max(1, sysconf(ScClkTck));
+
+    public static TimeSpan Cpu(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        long utime = long.Parse(fields[11], CultureInfo.InvariantCulture); // field 14
+        long stime = long.Parse(fields[12], CultureInfo.InvariantCulture); // field 15
+        return TimeSpan.FromSeconds((utime + stime) / (double)TicksPerSecond);
+    }
+
+    public static long RssBytes(int pid)
+    {
+        foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+        {
+            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+                return long.Parse(line[6..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
+        }
+        throw new InvalidOperationException($"/proc/{pid}/status has no VmRSS line");
+    }
+
+    /// <summary>The direct children of <paramref name="pid"/> (all its threads).</summary>
+    public static IReadOnlyList<int> Children(int pid)
+    {
+        var children = new List<int>();
+        foreach (var task in Directory.GetDirectories($"/proc/{pid}/task"))
+        {
+            var path = Path.Combine(task, "children");
+            if (!File.Exists(path)) continue;
+            children.AddRange(File.ReadAllText(path).Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(s => int.Parse(s, CultureInfo.InvariantCulture)));
+        }
+        return children;
+    }
+
+    public static string CommandLine(int pid) => File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ').Trim();
+
+    [LibraryImport("libc", EntryPoint = "sysconf")]
+    private static partial long sysconf(int name);
+}

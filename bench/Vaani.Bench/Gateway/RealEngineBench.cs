@@ -1,0 +1,210 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+using Vaani.Bench.Common;
+using Vaani.Bench.Engines;
+using Vaani.Engines;
+using Vaani.Engines.PocketSphinx;
+
+namespace Vaani.Bench.Gateway;
+
+/// <summary>
+/// The gateway in front of the real engine (stt-en, PocketSphinx): admission at the engine's
+/// capacity, and aggregate recognition throughput through the gateway against the same engine
+/// in process, both fed faster than real time.
+/// </summary>
+internal sealed class RealEngineBench(SttCorpus corpus, int decoders, int repeats)
+{
+    private const int ChunkBytes = 3200; // 100 ms
+    private static readonly byte[] CloseMessage = Encoding.UTF8.GetBytes("""{"type":"close"}""");
+
+    public async Task RunAsync(TextWriter output, GatewayNode node, CancellationToken cancellationToken)
+    {
+        int capacity = await CapacityAsync(node, cancellationToken);
+        var (admitted, refused, other) = await AdmissionAsync(node, capacity + 3, cancellationToken);
+
+        // Lanes = the pool's capacity: one stream per decoder, each stream one clip, back to back.
+        int lanes = capacity;
+        await using var engine = await PocketSphinxEngine.CreateAsync(new PocketSphinxOptions { PoolSize = decoders }, cancellationToken);
+        // The raw lanes decode on thread-pool threads; without spare threads the decoders' background
+        // resets wait for thread injection and the baseline looks slower than it is.
+        ThreadPool.GetMinThreads(out var workers, out var io);
+        ThreadPool.SetMinThreads(Math.Max(workers, 16), io);
+        // Untimed warm-up of both sides (JIT, page cache, the worker's first decoder reset): one clip per lane.
+        await RawRunAsync(engine, lanes, cancellationToken, clipsPerLane: 1);
+        await GatewayRunAsync(node, lanes, cancellationToken, clipsPerLane: 1);
+        var raw = new List<(double Audio, double Wall, int Finals)>();
+        var gateway = new List<(double Audio, double Wall, int Finals)>();
+        for (int i = 0; i < repeats; i++)
+        {
+            // Interleaved, so load from elsewhere on the machine hits both sides alike.
+            raw.Add(await RawRunAsync(engine, lanes, cancellationToken));
+            gateway.Add(await GatewayRunAsync(node, lanes, cancellationToken));
+        }
+
+        output.WriteLine($"## 2. Real engine behind the gateway: stt-en (PocketSphinx), 1 worker × {decoders} decoders");
+        output.WriteLine();
+        var admission = new Table("figure", "measured", "expected");
+        admission.Add("pool capacity (GET /v1/models)", capacity.ToString(Inv), $"{decoders}");
+        admission.Add($"sessions opened at once", (capacity + 3).ToString(Inv), "capacity + 3");
+        admission.Add("admitted (session.started)", admitted.ToString(Inv), capacity.ToString(Inv));
+        admission.Add("refused at the handshake (HTTP 503)", refused.ToString(Inv), "3");
+        admission.Add("other outcome", other.ToString(Inv), "0");
+        admission.Print(output);
+
+        double rawThroughput = Stats.Median(raw.Select(r => r.Audio / r.Wall).ToList());
+        double gwThroughput = Stats.Median(gateway.Select(r => r.Audio / r.Wall).ToList());
+        output.WriteLine($"Throughput: {lanes} concurrent streams (one per decoder), each clip of the corpus ({corpus.Clips.Count} files, {corpus.TotalSeconds:0.0} s) as its own session,");
+        output.WriteLine($"sent in 100 ms chunks as fast as accepted, interim results and endpointing off; median of {repeats}, interleaved.");
+        output.WriteLine();
+        var table = new Table("figure", "through the gateway", "raw engine in process", "ratio", "target");
+        table.Add("audio s / wall s (aggregate)", Format.Number(gwThroughput, "0.00"), Format.Number(rawThroughput, "0.00"),
+            Format.Ratio(gwThroughput / rawThroughput), $"≥ 0.95 {(gwThroughput / rawThroughput >= 0.95 ? "✓" : "✗")}");
+        table.Add("wall time per run", Format.Seconds(Stats.Median(gateway.Select(r => r.Wall).ToList())), Format.Seconds(Stats.Median(raw.Select(r => r.Wall).ToList())), "", "");
+        table.Add("finals per run", gateway[^1].Finals.ToString(Inv), raw[^1].Finals.ToString(Inv), "", "");
+        table.Print(output);
+    }
+
+    private static readonly IFormatProvider Inv = System.Globalization.CultureInfo.InvariantCulture;
+
+    private static async Task<int> CapacityAsync(GatewayNode node, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { BaseAddress = node.BaseUri, Timeout = TimeSpan.FromSeconds(10) };
+        using var doc = JsonDocument.Parse(await http.GetStringAsync(new Uri("/v1/models", UriKind.Relative), cancellationToken));
+        foreach (var model in doc.RootElement.GetProperty("models").EnumerateArray())
+        {
+            if (model.GetProperty("id").GetString() == "stt-en")
+                return model.GetProperty("capacity").GetInt32();
+        }
+        throw new InvalidOperationException("GET /v1/models lists no stt-en pool");
+    }
+
+    private static Uri EnglishStream(GatewayNode node) =>
+        new($"ws://{node.BaseUri.Authority}/v1/stt/stream?language=en-US&interim_results=false&endpointing=false&words=false");
+
+    /// <summary>Opens <paramref name="count"/> sessions at once and counts the outcomes.</summary>
+    private static async Task<(int Admitted, int Refused, int Other)> AdmissionAsync(GatewayNode node, int count, CancellationToken cancellationToken)
+    {
+        var attempts = Enumerable.Range(0, count).Select(_ => StreamClient.OpenAsync(EnglishStream(node), 0, cancellationToken)).ToList();
+        int admitted = 0, refused = 0, other = 0;
+        foreach (var attempt in attempts)
+        {
+            try { await attempt; admitted++; }
+            catch (RefusedException ex) when (ex.Status == System.Net.HttpStatusCode.ServiceUnavailable) { refused++; }
+            catch (Exception ex) when (ex is RefusedException or WebSocketException or InvalidOperationException or TimeoutException) { other++; }
+        }
+        foreach (var attempt in attempts.Where(a => a.IsCompletedSuccessfully))
+        {
+            await attempt.Result.CloseAsync(TimeSpan.FromSeconds(10));
+            await attempt.Result.DisposeAsync();
+        }
+        return (admitted, refused, other);
+    }
+
+    /// <summary>The clips each lane transcribes: every clip once, lanes starting at different clips.</summary>
+    private IEnumerable<SttClip> LaneClips(int lane, int count) =>
+        Enumerable.Range(0, count).Select(i => corpus.Clips[(i + (lane * corpus.Clips.Count / 2)) % corpus.Clips.Count]);
+
+    private async Task<(double Audio, double Wall, int Finals)> RawRunAsync(PocketSphinxEngine engine, int lanes, CancellationToken cancellationToken, int? clipsPerLane = null)
+    {
+        await WaitForIdleAsync(engine, cancellationToken);
+        long t0 = Stopwatch.GetTimestamp();
+        var finals = await Task.WhenAll(Enumerable.Range(0, lanes).Select(lane => Task.Run(async () =>
+        {
+            int count = 0;
+            foreach (var clip in LaneClips(lane, clipsPerLane ?? corpus.Clips.Count))
+            {
+                await using var session = await StartRawAsync(engine, cancellationToken);
+                var reader = Task.Run(async () =>
+                {
+                    int n = 0;
+                    await foreach (var e in session.ReadEventsAsync(cancellationToken)) if (e is SttFinal) n++;
+                    return n;
+                }, cancellationToken);
+                for (int offset = 0; offset < clip.Pcm.Length; offset += ChunkBytes)
+                    await session.SendAudioAsync(clip.Pcm.AsMemory(offset, Math.Min(ChunkBytes, clip.Pcm.Length - offset)), cancellationToken);
+                await session.CompleteAsync(cancellationToken);
+                count += await reader;
+            }
+            return count;
+        }, cancellationToken)));
+        return (corpus.TotalSeconds * lanes, Stopwatch.GetElapsedTime(t0).TotalSeconds, finals.Sum());
+    }
+
+    private async Task<(double Audio, double Wall, int Finals)> GatewayRunAsync(GatewayNode node, int lanes, CancellationToken cancellationToken, int? clipsPerLane = null)
+    {
+        // The worker's decoders reset in the background after a session; give them the same pause as the raw side.
+        await Task.Delay(500, cancellationToken);
+        long t0 = Stopwatch.GetTimestamp();
+        var finals = await Task.WhenAll(Enumerable.Range(0, lanes).Select(lane => Task.Run(async () =>
+        {
+            int count = 0;
+            foreach (var clip in LaneClips(lane, clipsPerLane ?? corpus.Clips.Count))
+                count += await TranscribeAsync(EnglishStream(node), clip, cancellationToken);
+            return count;
+        }, cancellationToken)));
+        return (corpus.TotalSeconds * lanes, Stopwatch.GetElapsedTime(t0).TotalSeconds, finals.Sum());
+    }
+
+    /// <summary>One clip as one session: audio as fast as the gateway reads it, then close and wait for session.closed.</summary>
+    private static async Task<int> TranscribeAsync(Uri uri, SttClip clip, CancellationToken cancellationToken)
+    {
+        using var ws = new ClientWebSocket();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(60));
+        await ws.ConnectAsync(uri, timeout.Token);
+        int finals = 0;
+        bool closed = false;
+        var reader = Task.Run(async () =>
+        {
+            var buffer = new byte[64 * 1024];
+            while (true)
+            {
+                int n = 0;
+                ValueWebSocketReceiveResult r;
+                do { r = await ws.ReceiveAsync(buffer.AsMemory(n), timeout.Token); n += r.Count; } while (!r.EndOfMessage);
+                if (r.MessageType == WebSocketMessageType.Close) return;
+                var text = Encoding.UTF8.GetString(buffer, 0, n);
+                if (text.Contains("\"transcript.final\"", StringComparison.Ordinal)) finals++;
+                else if (text.Contains("\"session.closed\"", StringComparison.Ordinal)) closed = true;
+                else if (text.Contains("\"error\"", StringComparison.Ordinal)) throw new InvalidOperationException($"gateway error: {text}");
+            }
+        }, timeout.Token);
+        for (int offset = 0; offset < clip.Pcm.Length; offset += ChunkBytes)
+            await ws.SendAsync(clip.Pcm.AsMemory(offset, Math.Min(ChunkBytes, clip.Pcm.Length - offset)), WebSocketMessageType.Binary, true, timeout.Token);
+        await ws.SendAsync(CloseMessage, WebSocketMessageType.Text, true, timeout.Token);
+        await reader;
+        if (!closed) throw new InvalidOperationException($"{clip.Name}: the gateway closed without session.closed ({ws.CloseStatus} {ws.CloseStatusDescription})");
+        if (ws.State == WebSocketState.CloseReceived)
+            await ws.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "done", timeout.Token);
+        return finals;
+    }
+
+    /// <summary>
+    /// Starts a raw session, retrying while the pool answers engine_busy (the previous session's
+    /// decoder may still be resetting), as the gateway's worker pool does for its sessions.
+    /// </summary>
+    private static async Task<ISpeechToTextSession> StartRawAsync(PocketSphinxEngine engine, CancellationToken cancellationToken)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await engine.StartSessionAsync(new SttSessionOptions { InterimResults = false, Endpointing = null }, cancellationToken);
+            }
+            catch (EngineException ex) when (ex.Code == "engine_busy" && attempt < 10)
+            {
+            }
+        }
+    }
+
+    private static async Task WaitForIdleAsync(PocketSphinxEngine engine, CancellationToken cancellationToken)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (Stopwatch.Frequency * 10);
+        while (engine.AvailableDecoders < engine.Capabilities.MaxConcurrency && Stopwatch.GetTimestamp() < deadline)
+            await Task.Delay(20, cancellationToken);
+        await Task.Delay(500, cancellationToken);
+    }
+}

@@ -1,0 +1,182 @@
+using System.Globalization;
+using Vaani.Bench.Common;
+using Vaani.Bench.Engines;
+using Vaani.Bench.Gateway;
+
+namespace Vaani.Bench.Suites;
+
+/// <summary>
+/// <c>gateway [--quick] [--sessions N]</c>: the Vaani gateway as a real-time STT proxy against nginx
+/// on the same traffic (added latency per frame, CPU per frame, memory per idle session), then in
+/// front of the real engine (admission at capacity, throughput against the raw engine).
+/// <c>gateway --backend</c> runs the echo backend (started by the suite itself).
+/// </summary>
+internal static class GatewaySuite
+{
+    /// <summary>Sessions the stt-passthrough pool admits (one worker, the engine's MaxConcurrency).</summary>
+    private const int MaxSessions = 64;
+    private const int Decoders = 2;
+    private static readonly IFormatProvider Inv = CultureInfo.InvariantCulture;
+
+    public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
+    {
+        bool quick = false;
+        int? sessionsArg = null;
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (args[i] == "--backend")
+                return await EchoBackend.RunAsync(cancellationToken);
+            if (args[i] == "--quick")
+                quick = true;
+            else if (args[i] == "--sessions" && i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, Inv, out var n) && n is >= 1 and <= MaxSessions)
+            {
+                sessionsArg = n;
+                i++;
+            }
+            else
+            {
+                Console.Error.WriteLine($"gateway: unknown or invalid option '{args[i]}' (known: --quick, --sessions 1..{MaxSessions})");
+                return 2;
+            }
+        }
+        int sessions = sessionsArg ?? (quick ? 10 : 50);
+        // Full runs alternate two rounds per path, so a burst of load from elsewhere on the shared
+        // machine does not land on one path only.
+        int rounds = quick ? 1 : 2;
+        var duration = TimeSpan.FromSeconds(quick ? 8 : 10);
+        var output = Console.Out;
+        output.WriteLine("# Vaani gateway benchmarks");
+        MachineInfo.Print(output, string.Join(' ', ["gateway", .. args]));
+        output.WriteLine();
+
+        await using var backend = await BackendProcess.StartAsync(cancellationToken);
+        await using var node = await GatewayNode.StartAsync(Decoders, cancellationToken);
+        await using var nginx = await NginxProxy.StartAsync(backend.BaseUri, cancellationToken);
+        // Pid = the proxy measured; Peer = the process behind it (for the whole path's CPU).
+        var paths = new (string Name, Uri Uri, int Pid, int? Peer)[]
+        {
+            ("direct", StreamUri(backend.BaseUri), backend.Pid, null),
+            ("nginx", StreamUri(nginx.BaseUri), nginx.WorkerPid, backend.Pid),
+            ("gateway", StreamUri(node.BaseUri), node.Pid, node.PassthroughWorkerPid()),
+        };
+
+        // Untimed warm-up of every path (JIT in the gateway, the backend and this process).
+        var warmUp = new StreamLoad(sessions, TimeSpan.FromSeconds(2));
+        foreach (var path in paths)
+            await warmUp.RunAsync(path.Uri, null, cancellationToken);
+
+        // Idle CPU after the warm-up's sessions have been torn down, then memory, before the load
+        // runs grow the gateway's heap.
+        await Task.Delay(2000, cancellationToken);
+        var gatewayIdleCpu = await IdleCpuAsync(node.Pid, cancellationToken);
+        var nginxIdleCpu = await IdleCpuAsync(nginx.WorkerPid, cancellationToken);
+        var gatewayIdle = await IdleMemoryAsync(paths[2].Uri, node.Pid, sessions, cancellationToken);
+        var nginxIdle = await IdleMemoryAsync(paths[1].Uri, nginx.WorkerPid, sessions, cancellationToken);
+
+        var load = new StreamLoad(sessions, duration);
+        var results = paths.ToDictionary(p => p.Name, _ => new List<LoadResult>());
+        for (int round = 0; round < rounds; round++)
+        {
+            foreach (var path in paths)
+                results[path.Name].Add(await load.RunAsync(path.Uri, path.Pid, cancellationToken, path.Peer));
+        }
+
+        PrintProxyTable(output, sessions, duration, rounds, nginx.Version,
+            LoadResult.Combine(results["direct"]), LoadResult.Combine(results["nginx"]), LoadResult.Combine(results["gateway"]),
+            (gatewayIdle, gatewayIdleCpu), (nginxIdle, nginxIdleCpu));
+
+        using var corpus = SttCorpus.Load();
+        await new RealEngineBench(corpus, Decoders, repeats: quick ? 1 : 2).RunAsync(output, node, cancellationToken);
+        output.WriteLine($"load after: {MachineInfo.LoadAverage()}");
+        return 0;
+    }
+
+    /// <summary>Cores <paramref name="pid"/> uses with no session open (timers, heartbeats, health checks).</summary>
+    private static async Task<double> IdleCpuAsync(int pid, CancellationToken cancellationToken)
+    {
+        var window = TimeSpan.FromSeconds(3);
+        var cpu0 = ProcStat.Cpu(pid);
+        await Task.Delay(window, cancellationToken);
+        return (ProcStat.Cpu(pid) - cpu0) / window;
+    }
+
+    private static Uri StreamUri(Uri baseUri) =>
+        new($"ws://{baseUri.Authority}/v1/stt/stream?language=und&encoding=linear16&sample_rate=16000&endpointing=false&words=false");
+
+    /// <summary>RSS per idle session (bytes): over all sessions, and marginal (second half of the sessions only).</summary>
+    private static async Task<IdleMemory> IdleMemoryAsync(Uri uri, int pid, int sessions, CancellationToken cancellationToken)
+    {
+        await Task.Delay(1000, cancellationToken);
+        long before = ProcStat.RssBytes(pid);
+        int half = sessions / 2;
+        var clients = new List<StreamClient>();
+        try
+        {
+            clients.AddRange(await StreamLoad.OpenAllAsync(uri, half, 0, cancellationToken));
+            await Task.Delay(1000, cancellationToken);
+            long middle = ProcStat.RssBytes(pid);
+            clients.AddRange(await StreamLoad.OpenAllAsync(uri, sessions - half, 0, cancellationToken));
+            // Well inside the gateway's 10 s idle timeout.
+            await Task.Delay(1000, cancellationToken);
+            long after = ProcStat.RssBytes(pid);
+            return new IdleMemory((after - before) / (double)sessions, (after - middle) / (double)(sessions - half));
+        }
+        finally
+        {
+            await Task.WhenAll(clients.Select(c => c.CloseAsync(TimeSpan.FromSeconds(10))));
+            foreach (var c in clients) await c.DisposeAsync();
+        }
+    }
+
+    private sealed record IdleMemory(double PerSession, double Marginal);
+
+    private static void PrintProxyTable(TextWriter output, int sessions, TimeSpan duration, int rounds, string nginxVersion,
+        LoadResult direct, LoadResult nginx, LoadResult gateway, (IdleMemory Memory, double Cpu) gatewayIdle, (IdleMemory Memory, double Cpu) nginxIdle)
+    {
+        output.WriteLine($"## 1. Real-time STT streams through the gateway vs nginx: {sessions} sessions × {duration.TotalSeconds:0} s, {rounds} round(s) per path, paths alternating");
+        output.WriteLine($"each session sends a 20 ms frame (640 bytes, linear16 16 kHz) every 20 ms; every {StreamLoad.ResponseEveryFrames}th frame triggers a transcript.partial.");
+        output.WriteLine($"gateway = vaani serve (child process) → stt-passthrough worker over its Unix socket; nginx = {nginxVersion}, 1 worker process → echo backend (Kestrel, own process);");
+        output.WriteLine("direct = the echo backend without a proxy. Round trip = frame handed to the client socket → its partial received. Added = round trip − direct's, same percentile.");
+        output.WriteLine();
+        double directP50 = Stats.Percentile(direct.Latencies, 50), directP99 = Stats.Percentile(direct.Latencies, 99);
+        double gwP50 = Stats.Percentile(gateway.Latencies, 50), gwP99 = Stats.Percentile(gateway.Latencies, 99);
+        double ngP50 = Stats.Percentile(nginx.Latencies, 50), ngP99 = Stats.Percentile(nginx.Latencies, 99);
+        double gwAdded99 = gwP99 - directP99, ngAdded99 = ngP99 - directP99;
+        var table = new Table("figure", "Vaani gateway", "nginx", "direct", "target", "met");
+        table.Add("frames relayed / s", Format.Number(gateway.FramesPerSecond, "0"), Format.Number(nginx.FramesPerSecond, "0"), Format.Number(direct.FramesPerSecond, "0"), "", "");
+        table.Add("responses matched", Count(gateway.Latencies.Count), Count(nginx.Latencies.Count), Count(direct.Latencies.Count), "", "");
+        table.Add("round trip p50", Format.Ms(gwP50), Format.Ms(ngP50), Format.Ms(directP50), "", "");
+        table.Add("round trip p99", Format.Ms(gwP99), Format.Ms(ngP99), Format.Ms(directP99), "", "");
+        table.Add("round trip max", Format.Ms(gateway.Latencies.DefaultIfEmpty(double.NaN).Max()), Format.Ms(nginx.Latencies.DefaultIfEmpty(double.NaN).Max()), Format.Ms(direct.Latencies.DefaultIfEmpty(double.NaN).Max()), "", "");
+        table.Add("added latency p50", Format.Ms(gwP50 - directP50), Format.Ms(ngP50 - directP50), "", "", "");
+        // A floor of 0.1 ms keeps "2× nginx" meaningful when nginx adds nothing measurable.
+        table.Add("added latency p99", Format.Ms(gwAdded99), Format.Ms(ngAdded99), "", "≤ 2× nginx", Mark(gwAdded99 <= 2 * Math.Max(ngAdded99, 0.1)));
+        table.Add("proxy CPU per frame (total)", Micros(gateway.CpuMicrosPerFrame), Micros(nginx.CpuMicrosPerFrame), "", "≤ nginx", Mark(gateway.CpuMicrosPerFrame <= nginx.CpuMicrosPerFrame));
+        table.Add("proxy CPU per 1,000 frames/s", Percent(gateway.CoresPerKiloFps), Percent(nginx.CoresPerKiloFps), Percent(direct.CoresPerKiloFps) + " (backend)", "", "");
+        table.Add("proxy CPU with no session", Percent(gatewayIdle.Cpu), Percent(nginxIdle.Cpu), "", "", "");
+        table.Add("proxy CPU per frame above idle", Micros(gateway.CpuMicrosPerFrameAboveIdle(gatewayIdle.Cpu)), Micros(nginx.CpuMicrosPerFrameAboveIdle(nginxIdle.Cpu)), "", "≤ nginx",
+            Mark(gateway.CpuMicrosPerFrameAboveIdle(gatewayIdle.Cpu) <= nginx.CpuMicrosPerFrameAboveIdle(nginxIdle.Cpu)));
+        table.Add("path CPU per frame (proxy + backend or worker)", Micros(gateway.PathCpuMicrosPerFrame), Micros(nginx.PathCpuMicrosPerFrame), Micros(direct.CpuMicrosPerFrame), "", "");
+        table.Add("RSS per idle session (all)", Kib(gatewayIdle.Memory.PerSession), Kib(nginxIdle.Memory.PerSession), "", "≤ 32 KiB", Mark(gatewayIdle.Memory.PerSession <= 32 * 1024));
+        table.Add("RSS per idle session (marginal)", Kib(gatewayIdle.Memory.Marginal), Kib(nginxIdle.Memory.Marginal), "", "≤ 32 KiB", Mark(gatewayIdle.Memory.Marginal <= 32 * 1024));
+        table.Add("load generator: worst send lag", Format.Ms(gateway.MaxSendLagMs), Format.Ms(nginx.MaxSendLagMs), Format.Ms(direct.MaxSendLagMs), "", "");
+        table.Add("sessions not closed cleanly", Count(gateway.FailedCloses), Count(nginx.FailedCloses), Count(direct.FailedCloses), "", "");
+        table.Print(output);
+        output.WriteLine("CPU: utime + stime of the gateway process (workers excluded) or of the nginx worker process, over the measured window, per audio frame sent by the clients.");
+        output.WriteLine("path CPU adds the process behind the proxy: the echo backend for nginx, the stt-passthrough worker for the gateway.");
+        output.WriteLine("direct column: CPU of the echo backend itself (a minimal Kestrel WebSocket app), for scale.");
+        output.WriteLine("RSS per idle session: VmRSS growth with the sessions open and silent, 1 s after the last session.started; all = over every session, marginal = over the second half only");
+        output.WriteLine("(excludes one-time costs such as the first session's code paths and new threads; both still include garbage not yet collected).");
+        output.WriteLine();
+    }
+
+    private static string Count(int n) => n.ToString(Inv);
+
+    private static string Micros(double us) => us.ToString("0.0", Inv) + " µs";
+
+    private static string Percent(double cores) => (cores * 100).ToString("0.0", Inv) + " % of a core";
+
+    private static string Kib(double bytes) => (bytes / 1024).ToString("0.0", Inv) + " KiB";
+
+    private static string Mark(bool met) => met ? "✓" : "✗";
+}
