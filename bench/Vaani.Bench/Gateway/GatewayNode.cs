@@ -35,7 +35,7 @@ internal sealed partial class GatewayNode : IAsyncDisposable
         if (build.ExitCode != 0) throw new InvalidOperationException($"./vaani --version failed with code {build.ExitCode} (see artifacts/cli/build.log)");
         var dll = Path.Combine(root, "artifacts", "cli", "vaani.dll");
         var server = await ServerProcess.StartAsync("vaani serve", "dotnet",
-            [dll, "serve", "--host", "127.0.0.1", "--port", "0", "--pools", "stt-passthrough",
+            [dll, "serve", "--no-auth", "--host", "127.0.0.1", "--port", "0", "--pools", "stt-passthrough",
              "--stt-workers", "1", "--decoders", sttDecoders.ToString(System.Globalization.CultureInfo.InvariantCulture),
              "--tts-workers", "1", "--drain-grace", "1"],
             new Dictionary<string, string>
