@@ -32,7 +32,7 @@ public sealed class SttStreamSession : IAsyncDisposable
     private readonly ReplayBuffer _replay;
     private readonly CancellationTokenSource _cts = new();
     private readonly object _gate = new();
-    private readonly ArrayBufferWriter<byte> _converted = new(4096);
+    private readonly ArrayBufferWriter<byte> _converted = new(); // grows to the frame size on first use
     private readonly Queue<(long Position, long Timestamp)> _arrivals = new();
     private readonly List<TimeSpan> _finalLatencies = [];
     private Task? _loop;
@@ -141,9 +141,14 @@ public sealed class SttStreamSession : IAsyncDisposable
                 switch (command.Kind)
                 {
                     case CommandKind.Audio:
+                        if (_converter is null)
+                        {
+                            // Already in the engine's format: the command's own copy goes straight on.
+                            await SendEngineAudioAsync(command.Audio, ct).ConfigureAwait(false);
+                            break;
+                        }
                         _converted.Clear();
-                        if (_converter is null) _converted.Write(command.Audio);
-                        else _converter.Convert(command.Audio, _converted);
+                        _converter.Convert(command.Audio, _converted);
                         await SendEngineAudioAsync(_converted.WrittenMemory, ct).ConfigureAwait(false);
                         break;
                     case CommandKind.Finalize:
