@@ -8,7 +8,7 @@ namespace Vaani.Compat.Tests.Deepgram;
 [Collection(VaaniServerCollection.Name)]
 public sealed class DeepgramHttpTests(VaaniServer server)
 {
-    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(60) };
+    private readonly HttpClient _http = server.CreateHttpClient();
 
     [Fact]
     public async Task ListenPost_RawLinear16_PrerecordedShapeWithWords()
@@ -72,6 +72,7 @@ public sealed class DeepgramHttpTests(VaaniServer server)
     public async Task SpeakSocket_SpeakFlushClose_AudioThenFlushedThenNormalClose()
     {
         using var ws = new System.Net.WebSockets.ClientWebSocket();
+        ws.Options.SetRequestHeader("Authorization", $"Token {server.Key}");
         await ws.ConnectAsync(new Uri(server.WsUrl, "/v1/speak?model=aura-2-thalia-en&encoding=linear16&sample_rate=16000"), CancellationToken.None);
         await Ws.SendJsonAsync(ws, new { type = "Speak", text = "Testing the speak socket." });
         await Ws.SendJsonAsync(ws, new { type = "Flush" });

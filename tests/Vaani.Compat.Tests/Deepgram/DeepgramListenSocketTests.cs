@@ -10,7 +10,7 @@ public sealed class DeepgramListenSocketTests(VaaniServer server)
     private async Task<ClientWebSocket> ConnectAsync(string query)
     {
         var ws = new ClientWebSocket();
-        ws.Options.SetRequestHeader("Authorization", "Token any-key");
+        ws.Options.SetRequestHeader("Authorization", $"Token {server.Key}");
         await ws.ConnectAsync(new Uri(server.WsUrl, "/v1/listen?" + query), CancellationToken.None);
         return ws;
     }

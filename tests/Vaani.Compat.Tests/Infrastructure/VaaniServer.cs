@@ -14,6 +14,19 @@ public sealed partial class VaaniServer : IAsyncLifetime
     public Uri Url { get; private set; } = null!;
     public Uri WsUrl => new UriBuilder(Url) { Scheme = "ws" }.Uri;
 
+    /// <summary>The root API key the server was started with (authentication is on, as in production).</summary>
+    public string Key { get; private set; } = null!;
+
+    /// <summary>An HttpClient that authenticates with <see cref="Key"/>.</summary>
+    public HttpClient CreateHttpClient()
+    {
+        var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+        http.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", $"Token {Key}");
+        return http;
+    }
+
+    private string? _dataDir;
+
     public static string RepoRoot
     {
         get
@@ -28,9 +41,12 @@ public sealed partial class VaaniServer : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        Key = await GenerateKeyAsync();
+        _dataDir = Directory.CreateTempSubdirectory("vaani-compat-data-").FullName;
         var psi = new ProcessStartInfo(Path.Combine(RepoRoot, "vaani")) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false, WorkingDirectory = RepoRoot };
-        foreach (var a in (string[])["serve", "--port", "0"]) psi.ArgumentList.Add(a);
+        foreach (var a in (string[])["serve", "--port", "0", "--control-port", "0", "--data-dir", _dataDir]) psi.ArgumentList.Add(a);
         psi.Environment["VAANI_FETCH_ALLOW"] = "127.0.0.0/8";
+        psi.Environment["VAANI_API_KEY"] = Key;
         _process = Process.Start(psi)!;
         _ = _process.StandardOutput.BaseStream.CopyToAsync(Stream.Null);
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(4));
@@ -56,6 +72,16 @@ public sealed partial class VaaniServer : IAsyncLifetime
         if (!_process.HasExited) _process.Kill(entireProcessTree: true);
         await _process.WaitForExitAsync();
         _process.Dispose();
+        if (_dataDir is not null) Directory.Delete(_dataDir, recursive: true);
+    }
+
+    private static async Task<string> GenerateKeyAsync()
+    {
+        var psi = new ProcessStartInfo(Path.Combine(RepoRoot, "vaani"), "admin keys generate") { RedirectStandardOutput = true, UseShellExecute = false, WorkingDirectory = RepoRoot };
+        using var p = Process.Start(psi)!;
+        var key = (await p.StandardOutput.ReadToEndAsync()).Trim();
+        await p.WaitForExitAsync();
+        return p.ExitCode == 0 && key.Length > 0 ? key : throw new InvalidOperationException("./vaani admin keys generate failed");
     }
 
     [GeneratedRegex(@"listening on (http://[^\s,]+)")]

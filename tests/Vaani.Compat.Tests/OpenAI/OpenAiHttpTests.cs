@@ -8,7 +8,7 @@ namespace Vaani.Compat.Tests.OpenAI;
 [Collection(VaaniServerCollection.Name)]
 public sealed class OpenAiHttpTests(VaaniServer server)
 {
-    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(60) };
+    private readonly HttpClient _http = server.CreateHttpClient();
 
     private static async Task<MultipartFormDataContent> FormAsync(params (string Name, string Value)[] fields)
     {

@@ -102,7 +102,7 @@ public sealed class EspeakVoicesTests
         Assert.Equal("unsupported_language", e.Code);
         Assert.True(e.IsPermanent);
         Assert.Contains("xx-YY", e.Message);
-        Assert.Contains("Capabilities", e.Message);
+        Assert.Contains("vaani voices", e.Message);
     }
 
     [Fact]
