@@ -1,3 +1,4 @@
+using Vaani.Testing;
 using System.Diagnostics;
 
 namespace Vaani.Cli.Tests;
@@ -5,7 +6,7 @@ namespace Vaani.Cli.Tests;
 /// <summary>Runs the real <c>./vaani</c> launcher (which builds the CLI on first use) and captures its output.</summary>
 internal static class CliProcess
 {
-    public static readonly string Root = FindRoot();
+    public static string Root => RepoPaths.Root;
 
     public sealed record Result(int ExitCode, string Stdout, string Stderr);
 
@@ -34,12 +35,6 @@ internal static class CliProcess
 
     private static readonly Lazy<string> TempDir = new(() => Directory.CreateTempSubdirectory("vaani-cli-tests-").FullName);
 
-    private static string FindRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Vaani.slnx"))) dir = dir.Parent;
-        return dir?.FullName ?? throw new InvalidOperationException("cannot find the repository root");
-    }
 
     /// <summary>Runs a reference tool (sox, soxi, ffprobe) and returns stdout; throws on failure.</summary>
     public static string Tool(string file, params string[] args)

@@ -1,3 +1,4 @@
+using Vaani.Testing;
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 
@@ -27,15 +28,7 @@ public sealed partial class VaaniServer : IAsyncLifetime
 
     private string? _dataDir;
 
-    public static string RepoRoot
-    {
-        get
-        {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Vaani.slnx"))) dir = dir.Parent;
-            return dir?.FullName ?? throw new InvalidOperationException("the repository root (Vaani.slnx) was not found");
-        }
-    }
+    public static string RepoRoot => RepoPaths.Root;
 
     public const string GoForwardRaw = "/usr/share/pocketsphinx/test/data/goforward.raw";
 
