@@ -20,6 +20,7 @@ public sealed class SttStreamTests(NodeFixture fixture)
     [Theory]
     [InlineData("linear16", 16000, "-e signed -b 16", 640)]
     [InlineData("mulaw", 16000, "-e u-law -b 8", 320)]
+    [InlineData("mulaw", 8000, "-e u-law -b 8", 160)] // telephony: folded for the wideband model
     [InlineData("linear16", 48000, "-e signed -b 16", 1920)]
     public async Task Stream_GoForwardAtRealTimePace_PartialsThenFinalWithWordTimings(string encoding, int rate, string soxArgs, int frameBytes)
     {
@@ -52,27 +53,28 @@ public sealed class SttStreamTests(NodeFixture fixture)
     }
 
     /// <summary>
-    /// Telephony audio: μ-law at 8 kHz. The embedded en-US model is wideband (16 kHz), and no
-    /// 8 kHz configuration of it recognises band-limited speech reliably (pocketsphinx_continuous
-    /// fails on the same audio too), so this checks the plumbing: the stream gives exactly the
-    /// words the batch path gives for the same μ-law file, with sane timings.
+    /// Telephony audio (μ-law 8 kHz, as in the μ-law row of the theory above) through the batch
+    /// endpoint, headerless and as a WAV: the same words as the stream. The wideband model only
+    /// recognises it because the pool's engine asks for narrowband folding (properly resampled,
+    /// this recording decodes to nonsense), so this also proves the capability crosses the
+    /// worker protocol.
     /// </summary>
     [Fact]
-    public async Task Stream_Mulaw8kAtRealTimePace_SameWordsAsBatchOfSameAudio()
+    public async Task Batch_Mulaw8k_GoForwardWithWords()
     {
         var mulaw = TestAudio.GoForwardAs("-e u-law -b 8", 8000);
         using var http = new HttpClient { BaseAddress = fixture.BaseUri };
-        var batch = await http.PostAsync("/v1/stt?encoding=mulaw&sample_rate=8000&format=text", new ByteArrayContent(mulaw));
-        var expected = (await batch.Content.ReadAsStringAsync()).Trim();
-        Assert.NotEmpty(expected);
+        var raw = await http.PostAsync("/v1/stt?encoding=mulaw&sample_rate=8000", new ByteArrayContent(mulaw));
+        Assert.Equal(System.Net.HttpStatusCode.OK, raw.StatusCode);
+        var json = JsonDocument.Parse(await raw.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("go forward ten meters", json.GetProperty("text").GetString());
+        var words = json.GetProperty("segments").EnumerateArray().SelectMany(s => s.GetProperty("words").EnumerateArray()).ToList();
+        Assert.Equal(["go", "forward", "ten", "meters"], words.Select(w => w.GetProperty("word").GetString()));
+        Assert.All(words, w => Assert.InRange(w.GetProperty("end").GetDouble(), w.GetProperty("start").GetDouble(), 2.9));
 
-        await using var c = await WsClient.ConnectAsync(fixture.WsUri("/v1/stt/stream?encoding=mulaw&sample_rate=8000"));
-        await c.SendAudioAsync(mulaw, 160, bytesPerSecond: 8000);
-        await c.SendJsonAsync(new { type = "close" });
-        Assert.True(await c.WaitClosedAsync(Long));
-        Assert.Equal(expected, FinalText(c));
-        Assert.InRange(c.OfType("session.closed").Single().GetProperty("usage").GetProperty("audio_seconds").GetDouble(), 2.7, 2.9);
-        Assert.All(Words(c), w => Assert.InRange(w.End, w.Start, 2.9));
+        var wav = Vaani.Audio.Wav.WavWriter.ToBytes(Vaani.Audio.AudioFormat.Mulaw(8000), mulaw);
+        var fromWav = await http.PostAsync("/v1/stt?format=text", new ByteArrayContent(wav));
+        Assert.Equal("go forward ten meters", (await fromWav.Content.ReadAsStringAsync()).Trim());
     }
 
     [Fact]

@@ -19,7 +19,16 @@ public static class AudioInput
     /// <param name="input">The input stream (read to its end).</param>
     /// <param name="raw">The format of headerless input, or null to detect the container.</param>
     /// <param name="target">Fixed-size format to return.</param>
-    public static async Task<byte[]> ReadAllAsync(Stream input, AudioFormat? raw, AudioFormat target, DecodeLimits limits, CancellationToken cancellationToken)
+    public static Task<byte[]> ReadAllAsync(Stream input, AudioFormat? raw, AudioFormat target, DecodeLimits limits, CancellationToken cancellationToken) =>
+        ReadAllAsync(input, raw, target, foldNarrowband: false, limits, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="ReadAllAsync(Stream, AudioFormat?, AudioFormat, DecodeLimits, CancellationToken)"/>;
+    /// with <paramref name="foldNarrowband"/>, headerless and WAV input at 8 kHz going to 16 kHz is
+    /// upsampled by zero insertion (<see cref="AudioConverter.FoldsNarrowband"/>). Containers
+    /// decoded by ffmpeg or the Opus decoder arrive at the target rate already and are not folded.
+    /// </summary>
+    public static async Task<byte[]> ReadAllAsync(Stream input, AudioFormat? raw, AudioFormat target, bool foldNarrowband, DecodeLimits limits, CancellationToken cancellationToken)
     {
         if (!target.IsFixedSize) throw new ArgumentException("the target format must be a sample format", nameof(target));
         var prefix = new byte[SniffBytes];
@@ -32,25 +41,25 @@ public static class AudioInput
             if (!raw.IsFixedSize) throw new AudioFormatException("headerless opus is not accepted: send Ogg Opus or give a sample encoding");
             long maxBytes = Math.Min(limits.MaxInputBytes, (long)(limits.MaxDuration.TotalSeconds * raw.BytesPerSecond));
             var data = await ReadBoundedAsync(stream, maxBytes, raw, limits, cancellationToken).ConfigureAwait(false);
-            return Convert(raw, data, target);
+            return Convert(raw, data, target, foldNarrowband);
         }
 
         var container = ContainerSniffer.Detect(prefix.AsSpan(0, got));
         switch (container)
         {
             case AudioContainer.Wav:
-                return await ReadWavAsync(stream, target, limits, cancellationToken).ConfigureAwait(false);
+                return await ReadWavAsync(stream, target, foldNarrowband, limits, cancellationToken).ConfigureAwait(false);
             case AudioContainer.OggOpus:
                 return ReadOggOpus(await ReadBoundedAsync(stream, limits.MaxInputBytes, null, limits, cancellationToken).ConfigureAwait(false), target, limits);
             case AudioContainer.Raw:
                 throw new AudioFormatException("the input's format was not recognised (no WAV, Ogg, FLAC, MP3, MP4 or WebM signature); for headerless audio give its encoding and sample rate");
             default:
                 var decoded = await new FfmpegDecoder().DecodeAsync(stream, target.SampleRate, limits, cancellationToken).ConfigureAwait(false);
-                return Convert(decoded.Format, decoded.Data, target);
+                return Convert(decoded.Format, decoded.Data, target, foldNarrowband: false);
         }
     }
 
-    private static async Task<byte[]> ReadWavAsync(Stream stream, AudioFormat target, DecodeLimits limits, CancellationToken ct)
+    private static async Task<byte[]> ReadWavAsync(Stream stream, AudioFormat target, bool foldNarrowband, DecodeLimits limits, CancellationToken ct)
     {
         var wavLimits = new WavReadLimits { MaxDataBytes = limits.MaxInputBytes };
         await using var reader = await WavStreamReader.OpenAsync(stream, wavLimits, leaveOpen: true, ct).ConfigureAwait(false);
@@ -58,7 +67,7 @@ public static class AudioInput
         if (reader.Info.DeclaredDataBytes is long declared && format.DurationOf(declared) > limits.MaxDuration)
             throw TooLong(format.DurationOf(declared), limits);
         long maxBytes = (long)(limits.MaxDuration.TotalSeconds * format.BytesPerSecond);
-        var converter = new AudioConverter(format, target);
+        var converter = new AudioConverter(format, target, foldNarrowband);
         var output = new ArrayBufferWriter<byte>(64 * 1024);
         var buffer = new byte[64 * 1024 - (64 * 1024 % format.BytesPerFrame)];
         long total = 0;
@@ -84,13 +93,13 @@ public static class AudioInput
             MaxInputBytes = limits.MaxInputBytes,
         });
         var samples = reader.ReadToEnd();
-        return Convert(AudioFormat.Linear16(rate), MemoryMarshal.AsBytes(samples.AsSpan()).ToArray(), target);
+        return Convert(AudioFormat.Linear16(rate), MemoryMarshal.AsBytes(samples.AsSpan()).ToArray(), target, foldNarrowband: false);
     }
 
-    private static byte[] Convert(AudioFormat from, byte[] data, AudioFormat to)
+    private static byte[] Convert(AudioFormat from, byte[] data, AudioFormat to, bool foldNarrowband)
     {
         if (from == to) return data;
-        var converter = new AudioConverter(from, to);
+        var converter = new AudioConverter(from, to, foldNarrowband);
         var output = new ArrayBufferWriter<byte>(Math.Max(1024, (int)Math.Min(int.MaxValue / 2, (long)data.Length * to.BytesPerSecond / Math.Max(1, from.BytesPerSecond) + 1024)));
         converter.Convert(data, output);
         converter.Flush(output);

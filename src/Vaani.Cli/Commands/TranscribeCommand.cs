@@ -43,7 +43,7 @@ internal static class TranscribeCommand
             var path = parse.GetValue(file)!;
             byte[] audio;
             await using (var input = path == "-" ? Console.OpenStandardInput() : OpenInput(path))
-                audio = await AudioInput.ReadAllAsync(input, raw, engine.Capabilities.NativeFormat, limits, ct);
+                audio = await AudioInput.ReadAllAsync(input, raw, engine.Capabilities.NativeFormat, engine.Capabilities.FoldNarrowbandInput, limits, ct);
             if (audio.Length == 0) throw new AudioFormatException($"{path} holds no audio samples");
             var transcript = await BatchTranscriber.TranscribeAsync(engine, audio, new SttSessionOptions { Language = lang }, ct);
             Console.Out.Write(TranscriptFormatter.Format(transcript, outputFormat));

@@ -17,6 +17,13 @@ public sealed record EngineCapabilities
     public bool Streaming { get; init; }
     /// <summary>True when the engine reports per-word start/end times.</summary>
     public bool WordTimings { get; init; }
+    /// <summary>
+    /// STT only: the model is wideband (16 kHz) and scores 8 kHz input better when it is folded
+    /// (upsampled by zero insertion, mirroring 0–4 kHz into 4–8 kHz) than when it is properly
+    /// resampled. Callers converting 8 kHz input to <see cref="NativeFormat"/> then fold instead
+    /// of resampling; other input rates are resampled as usual.
+    /// </summary>
+    public bool FoldNarrowbandInput { get; init; }
     /// <summary>How many sessions (STT) or synthesis requests (TTS) can run at once in one process.</summary>
     public int MaxConcurrency { get; init; } = 1;
 }

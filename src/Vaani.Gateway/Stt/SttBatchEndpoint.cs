@@ -76,7 +76,7 @@ internal sealed class SttBatchEndpoint(IEngineRouter router, ISessionGuard guard
         try
         {
             var limits = new DecodeLimits { MaxInputBytes = options.MaxUploadBytes, MaxDuration = options.MaxBatchAudio };
-            audio = await AudioInput.ReadAllAsync(input, raw, pool.Capabilities.NativeFormat, limits, ctx.RequestAborted);
+            audio = await AudioInput.ReadAllAsync(input, raw, pool.Capabilities.NativeFormat, pool.Capabilities.FoldNarrowbandInput, limits, ctx.RequestAborted);
         }
         catch (AudioFormatException ex)
         {

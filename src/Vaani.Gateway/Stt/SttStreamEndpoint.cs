@@ -50,7 +50,7 @@ internal sealed class SttStreamEndpoint(IEngineRouter router, ISessionGuard guar
         var engineOptions = new SttSessionOptions { Language = query.Language, InterimResults = query.InterimResults, Endpointing = query.Endpointing };
         await using var session = new SttStreamSession(
             ct => pool.Engine.StartSessionAsync(engineOptions, ct),
-            query.Format, pool.Capabilities.NativeFormat, new SttStreamLimits(), time);
+            query.Format, pool.Capabilities.NativeFormat, new SttStreamLimits(), time, pool.Capabilities.FoldNarrowbandInput);
         try
         {
             await session.StartAsync(ctx.RequestAborted);

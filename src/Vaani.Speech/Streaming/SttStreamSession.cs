@@ -55,12 +55,20 @@ public sealed class SttStreamSession : IAsyncDisposable
     private int _replacements;
     private int _finals;
 
+    /// <param name="place">Starts an engine session (again, after a retryable failure).</param>
+    /// <param name="clientFormat">The format the client sends.</param>
+    /// <param name="engineFormat">The engine's native format.</param>
+    /// <param name="limits">Buffer bounds; null = defaults.</param>
+    /// <param name="time">Clock for latency figures; null = system.</param>
+    /// <param name="foldNarrowband">Fold 8 kHz client audio into the 16 kHz engine format instead of
+    /// resampling it; pass the engine's <see cref="EngineCapabilities.FoldNarrowbandInput"/>.</param>
     public SttStreamSession(
         Func<CancellationToken, ValueTask<ISpeechToTextSession>> place,
         AudioFormat clientFormat,
         AudioFormat engineFormat,
         SttStreamLimits? limits = null,
-        TimeProvider? time = null)
+        TimeProvider? time = null,
+        bool foldNarrowband = false)
     {
         if (!clientFormat.IsFixedSize)
             throw new AudioFormatException($"{clientFormat} must be decoded before it reaches the session");
@@ -69,7 +77,7 @@ public sealed class SttStreamSession : IAsyncDisposable
         _engineFormat = engineFormat;
         _limits = limits ?? new SttStreamLimits();
         _time = time ?? TimeProvider.System;
-        _converter = clientFormat == engineFormat ? null : new AudioConverter(clientFormat, engineFormat);
+        _converter = clientFormat == engineFormat ? null : new AudioConverter(clientFormat, engineFormat, foldNarrowband);
         _commands = Channel.CreateBounded<Command>(new BoundedChannelOptions(_limits.CommandBufferCapacity) { SingleReader = true });
         _events = Channel.CreateBounded<SttEvent>(new BoundedChannelOptions(_limits.EventBufferCapacity) { SingleWriter = false, SingleReader = true });
         _replay = new ReplayBuffer((int)Math.Min(int.MaxValue, engineFormat.BytesPerSecond * _limits.MaxReplay.TotalSeconds));

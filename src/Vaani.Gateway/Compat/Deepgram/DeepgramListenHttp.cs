@@ -119,7 +119,7 @@ internal sealed class DeepgramListenHttp(IEngineRouter router, ISessionGuard gua
         try
         {
             var limits = new DecodeLimits { MaxInputBytes = options.MaxUploadBytes, MaxDuration = options.MaxBatchAudio };
-            audio = await AudioInput.ReadAllAsync(new MemoryStream(input, writable: false), job.Options.RawFormat, job.Pool.Capabilities.NativeFormat, limits, ct);
+            audio = await AudioInput.ReadAllAsync(new MemoryStream(input, writable: false), job.Options.RawFormat, job.Pool.Capabilities.NativeFormat, job.Pool.Capabilities.FoldNarrowbandInput, limits, ct);
         }
         catch (AudioFormatException ex) { return (400, new Error("Bad Request", $"Bad Request: failed to process audio: corrupt or unsupported data ({ex.Message})")); }
         try

@@ -133,7 +133,7 @@ internal sealed class DeepgramListenSocket(IEngineRouter router, ISessionGuard g
             {
                 for (int ch = 0; ch < count; ch++)
                 {
-                    var session = new SttStreamSession(ct => pool.Engine.StartSessionAsync(engineOptions, ct), sessionFormat, pool.Capabilities.NativeFormat, new SttStreamLimits(), owner.Time);
+                    var session = new SttStreamSession(ct => pool.Engine.StartSessionAsync(engineOptions, ct), sessionFormat, pool.Capabilities.NativeFormat, new SttStreamLimits(), owner.Time, pool.Capabilities.FoldNarrowbandInput);
                     _sessions.Add(session);
                     await session.StartAsync(aborted);
                     _forwarders.Add(ForwardAsync(session, ch));

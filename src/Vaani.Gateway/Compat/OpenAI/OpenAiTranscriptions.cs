@@ -83,7 +83,7 @@ internal sealed class OpenAiTranscriptions(IEngineRouter router, ISessionGuard g
         {
             await using var input = file.OpenReadStream();
             var limits = new DecodeLimits { MaxInputBytes = options.MaxUploadBytes, MaxDuration = options.MaxBatchAudio };
-            audio = await AudioInput.ReadAllAsync(input, null, pool.Capabilities.NativeFormat, limits, ctx.RequestAborted);
+            audio = await AudioInput.ReadAllAsync(input, null, pool.Capabilities.NativeFormat, pool.Capabilities.FoldNarrowbandInput, limits, ctx.RequestAborted);
         }
         catch (AudioFormatException ex)
         {
