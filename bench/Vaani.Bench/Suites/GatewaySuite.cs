@@ -6,9 +6,10 @@ using Vaani.Bench.Gateway;
 namespace Vaani.Bench.Suites;
 
 /// <summary>
-/// <c>gateway [--quick] [--sessions N]</c>: the Vaani gateway as a real-time STT proxy against nginx
+/// <c>gateway [--quick] [--proxy-only] [--sessions N]</c>: the Vaani gateway as a real-time STT proxy against nginx
 /// on the same traffic (added latency per frame, CPU per frame, memory per idle session), then in
-/// front of the real engine (admission at capacity, throughput against the raw engine).
+/// front of the real engine (admission at capacity, throughput against the raw engine; skipped with
+/// <c>--proxy-only</c>).
 /// <c>gateway --backend</c> runs the echo backend (started by the suite itself).
 /// </summary>
 internal static class GatewaySuite
@@ -16,11 +17,13 @@ internal static class GatewaySuite
     /// <summary>Sessions the stt-passthrough pool admits (one worker, the engine's MaxConcurrency).</summary>
     private const int MaxSessions = 64;
     private const int Decoders = 2;
+    /// <summary>Sessions each path opens during its warm-up, enough for per-session code to reach its optimised tier.</summary>
+    private const int WarmUpSessions = 100;
     private static readonly IFormatProvider Inv = CultureInfo.InvariantCulture;
 
     public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
     {
-        bool quick = false;
+        bool quick = false, proxyOnly = false;
         int? sessionsArg = null;
         for (var i = 0; i < args.Length; i++)
         {
@@ -28,6 +31,8 @@ internal static class GatewaySuite
                 return await EchoBackend.RunAsync(cancellationToken);
             if (args[i] == "--quick")
                 quick = true;
+            else if (args[i] == "--proxy-only")
+                proxyOnly = true;
             else if (args[i] == "--sessions" && i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, Inv, out var n) && n is >= 1 and <= MaxSessions)
             {
                 sessionsArg = n;
@@ -35,7 +40,7 @@ internal static class GatewaySuite
             }
             else
             {
-                Console.Error.WriteLine($"gateway: unknown or invalid option '{args[i]}' (known: --quick, --sessions 1..{MaxSessions})");
+                Console.Error.WriteLine($"gateway: unknown or invalid option '{args[i]}' (known: --quick, --proxy-only, --sessions 1..{MaxSessions})");
                 return 2;
             }
         }
@@ -60,10 +65,21 @@ internal static class GatewaySuite
             ("gateway", StreamUri(node.BaseUri), node.Pid, node.PassthroughWorkerPid()),
         };
 
-        // Untimed warm-up of every path (JIT in the gateway, the backend and this process).
-        var warmUp = new StreamLoad(sessions, TimeSpan.FromSeconds(2));
+        // Untimed warm-up of every path (JIT in the gateway, the backend and this process). The
+        // runtime compiles in tiers: quick code first, then optimised code after a method's first
+        // ~30 calls, and with profile-guided optimisation ~30 more, in the background. Per-frame code
+        // gets there in seconds, but per-session code (handshake, admission, setup) only after some
+        // 60 sessions; a short warm-up would leave those compilations inside the first measured round
+        // and charge a one-time cost to the steady state being measured. So: session churn (short
+        // sessions, opened and closed in batches), then a full-length round.
+        var churn = new StreamLoad(sessions, TimeSpan.FromMilliseconds(200));
+        var warmUp = new StreamLoad(sessions, duration);
         foreach (var path in paths)
+        {
+            for (int opened = 0; opened < WarmUpSessions; opened += sessions)
+                await churn.RunAsync(path.Uri, null, cancellationToken);
             await warmUp.RunAsync(path.Uri, null, cancellationToken);
+        }
 
         // Idle CPU after the warm-up's sessions have been torn down, then memory, before the load
         // runs grow the gateway's heap.
@@ -85,6 +101,8 @@ internal static class GatewaySuite
             LoadResult.Combine(results["direct"]), LoadResult.Combine(results["nginx"]), LoadResult.Combine(results["gateway"]),
             (gatewayIdle, gatewayIdleCpu), (nginxIdle, nginxIdleCpu));
 
+        if (proxyOnly)
+            return 0;
         using var corpus = SttCorpus.Load();
         await new RealEngineBench(corpus, Decoders, repeats: quick ? 1 : 2).RunAsync(output, node, cancellationToken);
         output.WriteLine($"load after: {MachineInfo.LoadAverage()}");

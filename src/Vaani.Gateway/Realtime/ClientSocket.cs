@@ -31,6 +31,8 @@ public sealed class ClientSocket : IAsyncDisposable
         {
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
+            // The idle sender loop resumes on the producer's thread and sends at once.
+            AllowSynchronousContinuations = true,
         });
         _sender = Task.Run(SendLoopAsync);
     }

@@ -78,8 +78,11 @@ public sealed class SttStreamSession : IAsyncDisposable
         _limits = limits ?? new SttStreamLimits();
         _time = time ?? TimeProvider.System;
         _converter = clientFormat == engineFormat ? null : new AudioConverter(clientFormat, engineFormat, foldNarrowband);
-        _commands = Channel.CreateBounded<Command>(new BoundedChannelOptions(_limits.CommandBufferCapacity) { SingleReader = true });
-        _events = Channel.CreateBounded<SttEvent>(new BoundedChannelOptions(_limits.EventBufferCapacity) { SingleWriter = false, SingleReader = true });
+        // Synchronous continuations: the loop (and the adapter's event reader) continue on the thread
+        // that queued the command (event) instead of waking another thread for every audio frame. Both
+        // readers only do short, non-blocking work before their next await.
+        _commands = Channel.CreateBounded<Command>(new BoundedChannelOptions(_limits.CommandBufferCapacity) { SingleReader = true, AllowSynchronousContinuations = true });
+        _events = Channel.CreateBounded<SttEvent>(new BoundedChannelOptions(_limits.EventBufferCapacity) { SingleWriter = false, SingleReader = true, AllowSynchronousContinuations = true });
         _replay = new ReplayBuffer((int)Math.Min(int.MaxValue, engineFormat.BytesPerSecond * _limits.MaxReplay.TotalSeconds));
         _createdAt = _time.GetTimestamp();
     }

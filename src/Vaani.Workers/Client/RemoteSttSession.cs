@@ -30,7 +30,7 @@ internal sealed class RemoteSttSession : ISpeechToTextSession, IClientChannel
         _connection = connection;
         _channel = channel;
         _window = new CreditWindow(connection.Hello.AudioWindow);
-        _events = Channel.CreateBounded<SttEvent>(new BoundedChannelOptions(connection.Options.MaxPendingEvents) { SingleReader = true, SingleWriter = true });
+        _events = Channel.CreateBounded<SttEvent>(new BoundedChannelOptions(connection.Options.MaxPendingEvents) { SingleReader = true, SingleWriter = true, AllowSynchronousContinuations = true });
         _lastProgress = connection.Time.GetTimestamp();
     }
 

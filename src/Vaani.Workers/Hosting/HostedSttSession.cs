@@ -21,7 +21,17 @@ internal sealed class HostedSttSession : IHostedChannel
     private readonly int _window;
     private readonly CancellationTokenSource _cts;
     private long _queuedBytes;
+    private long _uncredited;
+    private ITimer? _creditTimer;
+    private int _creditTimerArmed;
     private Task _completion = Task.CompletedTask;
+
+    /// <summary>
+    /// Longest consumed audio waits before its credit goes back. Credit is batched (one frame per
+    /// quarter window or per interval instead of one per audio frame) because every frame costs both
+    /// processes a wake-up; the interval keeps the gateway's progress watch fed when audio trickles.
+    /// </summary>
+    internal static readonly TimeSpan CreditInterval = TimeSpan.FromMilliseconds(200);
 
     public HostedSttSession(uint channel, ISpeechToTextEngine engine, SttSessionOptions options, WorkerConnectionHandler connection, int window, CancellationToken connectionToken)
     {
@@ -86,15 +96,14 @@ internal sealed class HostedSttSession : IHostedChannel
                 try { await session.DisposeAsync(); } catch (Exception) { }
             }
             _input.Writer.TryComplete();
+            if (_creditTimer is not null) await _creditTimer.DisposeAsync();
             _cts.Dispose();
         }
     }
 
     private async Task FeedInputAsync(ISpeechToTextSession session, CancellationToken token)
     {
-        var writer = _connection.Writer;
         var reader = _input.Reader;
-        long uncredited = 0;
         while (await reader.WaitToReadAsync(token))
         {
             while (reader.TryRead(out var frame))
@@ -104,22 +113,50 @@ internal sealed class HostedSttSession : IHostedChannel
                     case FrameType.Audio:
                         await session.SendAudioAsync(frame.Payload, token);
                         Interlocked.Add(ref _queuedBytes, -frame.Payload.Length);
-                        uncredited += frame.Payload.Length;
-                        // Credit in batches, but never sit on credit while the queue is empty.
-                        if (uncredited >= _window / 4 || !reader.TryPeek(out _))
-                        {
-                            await writer.SendAsync(Frames.Credit(_channel, (uint)uncredited), token);
-                            uncredited = 0;
-                        }
+                        if (Interlocked.Add(ref _uncredited, frame.Payload.Length) >= _window / 4)
+                            await SendCreditAsync(token);
+                        else
+                            ArmCreditTimer();
                         break;
                     case FrameType.Finalize:
+                        await SendCreditAsync(token);
                         await session.FinalizeAsync(token);
                         break;
                     case FrameType.Complete:
+                        await SendCreditAsync(token);
                         await session.CompleteAsync(token);
                         return;
                 }
             }
+        }
+    }
+
+    private async ValueTask SendCreditAsync(CancellationToken token)
+    {
+        long bytes = Interlocked.Exchange(ref _uncredited, 0);
+        if (bytes > 0)
+            await _connection.Writer.SendAsync(Frames.Credit(_channel, (uint)bytes), token);
+    }
+
+    private void ArmCreditTimer()
+    {
+        if (Interlocked.Exchange(ref _creditTimerArmed, 1) != 0)
+            return;
+        _creditTimer ??= TimeProvider.System.CreateTimer(_ => OnCreditTimer(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _creditTimer.Change(CreditInterval, Timeout.InfiniteTimeSpan);
+    }
+
+    private void OnCreditTimer()
+    {
+        Volatile.Write(ref _creditTimerArmed, 0);
+        long bytes = Interlocked.Exchange(ref _uncredited, 0);
+        if (bytes == 0 || _cts.IsCancellationRequested)
+            return;
+        // A full write queue means frames are flowing: put the credit back for the next attempt.
+        if (!_connection.Writer.TrySend(Frames.Credit(_channel, (uint)bytes)))
+        {
+            Interlocked.Add(ref _uncredited, bytes);
+            ArmCreditTimer();
         }
     }
 

@@ -24,6 +24,9 @@ internal sealed class FrameWriter
         {
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
+            // An idle pump resumes on the sender's thread and writes at once: no thread wake-up per
+            // frame. The pump only encodes and writes; a socket that cannot take more makes it await.
+            AllowSynchronousContinuations = true,
         });
         Completion = Task.Run(PumpAsync);
     }
