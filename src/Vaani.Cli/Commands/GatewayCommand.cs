@@ -2,6 +2,7 @@ using System.CommandLine;
 using Vaani.Control.Snapshots;
 using Vaani.Control.Usage;
 using Vaani.Gateway.Control;
+using Vaani.Gateway.Hosting;
 
 namespace Vaani.Cli.Commands;
 
@@ -30,6 +31,8 @@ internal static class GatewayCommand
         workers.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
+            // Before anything opens a socket (docs/cli.md, "Socket completions").
+            SocketEventLoop.EnableUnlessConfigured();
             var options = ServeCommand.GatewayOptionsFrom(parse.GetValue(host)!, parse.GetValue(port), workers.DrainGrace(parse));
             if (!Uri.TryCreate(parse.GetValue(controlUrl), UriKind.Absolute, out var control) || (control.Scheme != "http" && control.Scheme != "https"))
                 throw new UsageException($"--control '{parse.GetValue(controlUrl)}' is not an http(s) URL");

@@ -34,6 +34,8 @@ internal static class ServeCommand
         workers.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
+            // Before anything opens a socket (docs/cli.md, "Socket completions").
+            SocketEventLoop.EnableUnlessConfigured();
             var options = GatewayOptionsFrom(parse.GetValue(host)!, parse.GetValue(port), workers.DrainGrace(parse));
             if (parse.GetValue(noAuth))
             {
@@ -76,7 +78,12 @@ internal static class ServeCommand
         var poolSpecs = workers.Pools(parse);
         var launch = WorkerLaunchSpec.ForVaani(typeof(ServeCommand).Assembly.Location) with
         {
-            Environment = new Dictionary<string, string> { [WorkerCommand.DecodersVariable] = workers.Decoders(parse).ToString(CultureInfo.InvariantCulture) },
+            Environment = new Dictionary<string, string>
+            {
+                [WorkerCommand.DecodersVariable] = workers.Decoders(parse).ToString(CultureInfo.InvariantCulture),
+                // Engines run in workers: their socket completions stay on the thread pool.
+                [SocketEventLoop.Variable] = SocketEventLoop.WorkerValue,
+            },
         };
         Console.Error.WriteLine($"vaani: starting workers ({string.Join(", ", poolSpecs.Select(p => $"{p.Pool} ×{p.Workers}"))})");
         await using var node = await LocalNode.StartAsync(new LocalNodeOptions { Gateway = options, Launch = launch, Pools = poolSpecs, Control = control }, ct);

@@ -35,6 +35,21 @@ public interface ISessionTicket : IDisposable
     string? KeyId { get; }
     /// <summary>Records usage for billing/quotas (durably, when a control plane is configured).</summary>
     void RecordUsage(double audioSeconds, long characters, string model);
+
+    /// <summary>
+    /// <see cref="RecordUsage"/> without blocking an event-loop thread: durable recording waits for
+    /// an fsync, so off the thread pool (e.g. on a socket epoll thread running completions inline,
+    /// see <c>SocketEventLoop</c>) it runs on a pool thread while the caller awaits it.
+    /// </summary>
+    ValueTask RecordUsageAsync(double audioSeconds, long characters, string model)
+    {
+        if (Thread.CurrentThread.IsThreadPoolThread)
+        {
+            RecordUsage(audioSeconds, characters, model);
+            return ValueTask.CompletedTask;
+        }
+        return new ValueTask(Task.Run(() => RecordUsage(audioSeconds, characters, model)));
+    }
 }
 
 /// <summary>Outcome of <see cref="ISessionGuard.AdmitAsync"/>.</summary>

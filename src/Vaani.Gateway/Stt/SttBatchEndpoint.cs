@@ -98,7 +98,7 @@ internal sealed class SttBatchEndpoint(IEngineRouter router, ISessionGuard guard
             await ApiErrors.Error(ex.IsPermanent ? 400 : 503, ex.Code, ex.Message, ex.IsPermanent ? null : TimeSpan.FromSeconds(1)).ExecuteAsync(ctx);
             return;
         }
-        ticket.RecordUsage(transcript.Duration.TotalSeconds, 0, pool.Name);
+        await ticket.RecordUsageAsync(transcript.Duration.TotalSeconds, 0, pool.Name);
         ctx.Response.ContentType = format switch
         {
             TranscriptFormat.Json => "application/json",

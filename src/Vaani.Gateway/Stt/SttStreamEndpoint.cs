@@ -72,7 +72,7 @@ internal sealed class SttStreamEndpoint(IEngineRouter router, ISessionGuard guar
         var forwarder = ForwardEventsAsync(session, client, query.Words);
         using var drainRegistration = drain.Register(() =>
             _ = client.CloseWithErrorAsync(CloseCodes.ServiceRestart, "draining", "this node is shutting down: reconnect to continue", options.FlushTimeout));
-        using var usage = new UsageOnExit(() => ticket.RecordUsage(session.AudioSeconds, 0, pool.Name));
+        await using var usage = new UsageOnExit(() => ticket.RecordUsageAsync(session.AudioSeconds, 0, pool.Name));
         var outcome = await ReceiveLoopAsync(client, session, query.Format);
         switch (outcome.Kind)
         {

@@ -73,7 +73,7 @@ internal sealed class TtsHttpEndpoint(IEngineRouter router, ISessionGuard guard,
         }
         using var ticket = admitted.Ticket!;
         long samples = 0;
-        using var usage = new UsageOnExit(() => ticket.RecordUsage((double)samples / pool.Capabilities.NativeFormat.SampleRate, body.Text.Length, pool.Name));
+        await using var usage = new UsageOnExit(() => ticket.RecordUsageAsync((double)samples / pool.Capabilities.NativeFormat.SampleRate, body.Text.Length, pool.Name));
         var request = new TtsRequest { Text = body.Text, IsSsml = body.Ssml, Voice = body.Voice, Language = body.Language, Rate = body.Rate ?? 1.0, Pitch = body.Pitch ?? 50 };
         var encoder = new SynthesisEncoder(pool.Capabilities.NativeFormat, output);
         var buffer = new ArrayBufferWriter<byte>(16384);

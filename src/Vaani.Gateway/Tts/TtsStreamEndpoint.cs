@@ -69,7 +69,7 @@ internal sealed class TtsStreamEndpoint(IEngineRouter router, ISessionGuard guar
             _ = client.CloseWithErrorAsync(CloseCodes.ServiceRestart, "draining", "this node is shutting down: reconnect to continue", options.FlushTimeout));
         var socket = new TtsSocket(client, output, options, router, defaultVoice, defaultLanguage);
         try { await socket.RunAsync(); }
-        finally { ticket.RecordUsage(socket.AudioSeconds, socket.Characters, defaultPool.Name); }
+        finally { await ticket.RecordUsageAsync(socket.AudioSeconds, socket.Characters, defaultPool.Name); }
     }
 
     private sealed class TtsSocket(ClientSocket client, TtsOutputFormat output, GatewayOptions options, IEngineRouter router, string? defaultVoice, string? defaultLanguage)

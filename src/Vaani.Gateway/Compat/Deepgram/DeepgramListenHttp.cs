@@ -125,7 +125,7 @@ internal sealed class DeepgramListenHttp(IEngineRouter router, ISessionGuard gua
         try
         {
             var transcript = await BatchTranscriber.TranscribeAsync(job.Pool.Engine, audio, new SttSessionOptions { Language = job.Options.Language }, ct);
-            job.Ticket.RecordUsage(transcript.Duration.TotalSeconds, 0, job.Pool.Name);
+            await job.Ticket.RecordUsageAsync(transcript.Duration.TotalSeconds, 0, job.Pool.Name);
             var sha = Convert.ToHexStringLower(SHA256.HashData(input));
             return (200, DeepgramPrerecordedResponse.Build(transcript, job.Options, job.RequestId, sha, job.Pool.Name, job.Pool.Capabilities.Name, time.GetUtcNow()));
         }

@@ -74,7 +74,7 @@ internal sealed class DeepgramListenSocket(IEngineRouter router, ISessionGuard g
             finally
             {
                 // One usage record per channel session.
-                foreach (var t in leases) t.RecordUsage(run.AudioSeconds, 0, pool.Name);
+                foreach (var t in leases) await t.RecordUsageAsync(run.AudioSeconds, 0, pool.Name);
             }
         }
         finally

@@ -53,7 +53,7 @@ internal sealed class DeepgramSpeakHttp(IEngineRouter router, ISessionGuard guar
             return;
         }
         using var ticket = admitted.Ticket!;
-        using var usage = new UsageOnExit(() => ticket.RecordUsage(0, text.Length, pool.Name));
+        await using var usage = new UsageOnExit(() => ticket.RecordUsageAsync(0, text.Length, pool.Name));
         var request = new TtsRequest { Text = text, Voice = speak.Voice.Voice, Pitch = speak.Voice.Pitch, Rate = speak.Speed };
         var ct = ctx.RequestAborted;
         await using var events = pool.Engine.SynthesizeAsync(request, ct).GetAsyncEnumerator(ct);

@@ -60,7 +60,7 @@ internal sealed class DeepgramSpeakSocket(IEngineRouter router, ISessionGuard gu
         using var drainRegistration = drain.Register(() => _ = client.CloseAsync(CloseCodes.ServiceRestart, "draining", "this node is shutting down: reconnect to continue", options.FlushTimeout));
         var run = new Run(this, client, pool, speak);
         try { await run.RunAsync(); }
-        finally { ticket.RecordUsage(0, run.Characters, pool.Name); }
+        finally { await ticket.RecordUsageAsync(0, run.Characters, pool.Name); }
     }
 
     private static Task DeepgramSpeakHttpRedirect(HttpContext ctx, string requestId) =>

@@ -85,7 +85,7 @@ internal sealed class OpenAiSpeech(IEngineRouter router, ISessionGuard guard, Co
             return;
         }
         using var ticket = admitted.Ticket!;
-        using var usage = new UsageOnExit(() => ticket.RecordUsage(0, input.Length, pool.Name));
+        await using var usage = new UsageOnExit(() => ticket.RecordUsageAsync(0, input.Length, pool.Name));
         var request = new TtsRequest { Text = input, Voice = voice.Voice, Pitch = voice.Pitch, Rate = speed };
         var ct = ctx.RequestAborted;
         await using var events = pool.Engine.SynthesizeAsync(request, ct).GetAsyncEnumerator(ct);

@@ -77,7 +77,7 @@ internal sealed class OpenAiTranscriptions(IEngineRouter router, ISessionGuard g
         }
         using var ticket = admitted.Ticket!;
         double audioSeconds = 0;
-        using var usage = new UsageOnExit(() => ticket.RecordUsage(audioSeconds, 0, pool.Name));
+        await using var usage = new UsageOnExit(() => ticket.RecordUsageAsync(audioSeconds, 0, pool.Name));
         byte[] audio;
         try
         {
