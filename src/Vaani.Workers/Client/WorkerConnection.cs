@@ -45,7 +45,9 @@ public sealed class WorkerConnection : IAsyncDisposable
         Stt = hello.Stt is null ? null : new RemoteSttEngine(this, hello.Stt);
         Tts = hello.Tts is null ? null : new RemoteTtsEngine(this, hello.Tts);
         _heartbeat = Time.CreateTimer(_ => Heartbeat(), null, options.PingInterval, options.PingInterval);
-        _ = Task.Run(ReadLoopAsync);
+        // The socket is read with blocking poll(2) calls (UnpolledSocketStream), so the reader owns a
+        // thread; frames are dispatched on it and what they trigger (events to clients) runs inline.
+        new Thread(() => ReadLoopAsync().GetAwaiter().GetResult()) { IsBackground = true, Name = $"vaani worker {hello.Pid} reader" }.Start();
         _ = Writer.Completion.ContinueWith(t => Fail(Lost($"writing to worker {hello.Pid} failed: {t.Exception?.InnerException?.Message}")),
             CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
     }
@@ -93,8 +95,10 @@ public sealed class WorkerConnection : IAsyncDisposable
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
         {
-            await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), linked.Token);
-            var stream = new NetworkStream(socket, ownsSocket: false);
+            // Synchronous connect (immediate on a Unix socket): an asynchronous one would register the
+            // socket with epoll, which UnpolledSocketStream exists to avoid.
+            socket.Connect(new UnixDomainSocketEndPoint(socketPath));
+            var stream = new UnpolledSocketStream(socket);
             var input = new BufferedStream(stream, 64 * 1024);
             var first = await FrameCodec.ReadAsync(input, linked.Token)
                 ?? throw new EngineException("worker_unavailable", $"worker at {socketPath} closed the connection before its Hello", isPermanent: false);
