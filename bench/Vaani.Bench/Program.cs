@@ -26,6 +26,8 @@ internal static class Program
                 return await EnginesSuite.RunAsync(rest, cancel.Token);
             case "gateway":
                 return await GatewaySuite.RunAsync(rest, cancel.Token);
+            case "heap":
+                return await HeapSuite.RunAsync(rest, cancel.Token);
             case "-h" or "--help" or "help":
                 Usage();
                 return 0;
@@ -48,6 +50,9 @@ internal static class Program
                   N real-time STT streams (default 50, --quick 10) through the gateway vs nginx
                   (added latency, CPU per frame, memory per idle session), then admission and
                   throughput in front of PocketSphinx; needs nginx (apt-get install nginx)
+              heap [--sessions N] [--top K]
+                  live managed objects one idle STT session holds in the gateway (N = 60
+                  sessions open and silent vs none), by type, read from outside with ClrMD
             """);
         return 2;
     }

@@ -19,6 +19,8 @@ internal static class GatewaySuite
     private const int Decoders = 2;
     /// <summary>Sessions each path opens during its warm-up, enough for per-session code to reach its optimised tier.</summary>
     private const int WarmUpSessions = 100;
+    /// <summary>Idle sessions per memory sample: most of the pool, so one 4 KiB page is &lt; 0.1 KiB per session.</summary>
+    private const int IdleSessions = 60;
     private static readonly IFormatProvider Inv = CultureInfo.InvariantCulture;
 
     public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
@@ -86,8 +88,9 @@ internal static class GatewaySuite
         await Task.Delay(2000, cancellationToken);
         var gatewayIdleCpu = await IdleCpuAsync(node.Pid, cancellationToken);
         var nginxIdleCpu = await IdleCpuAsync(nginx.WorkerPid, cancellationToken);
-        var gatewayIdle = await IdleMemoryAsync(paths[2].Uri, node.Pid, sessions, cancellationToken);
-        var nginxIdle = await IdleMemoryAsync(paths[1].Uri, nginx.WorkerPid, sessions, cancellationToken);
+        const int memorySamples = 5;
+        var gatewayIdle = await IdleMemoryAsync(paths[2].Uri, node.Pid, memorySamples, census: true, cancellationToken);
+        var nginxIdle = await IdleMemoryAsync(paths[1].Uri, nginx.WorkerPid, memorySamples, census: false, cancellationToken);
 
         var load = new StreamLoad(sessions, duration);
         var results = paths.ToDictionary(p => p.Name, _ => new List<LoadResult>());
@@ -118,35 +121,61 @@ internal static class GatewaySuite
         return (ProcStat.Cpu(pid) - cpu0) / window;
     }
 
-    private static Uri StreamUri(Uri baseUri) =>
+    internal static Uri StreamUri(Uri baseUri) =>
         new($"ws://{baseUri.Authority}/v1/stt/stream?language=und&encoding=linear16&sample_rate=16000&endpointing=false&words=false");
 
-    /// <summary>RSS per idle session (bytes): over all sessions, and marginal (second half of the sessions only).</summary>
-    private static async Task<IdleMemory> IdleMemoryAsync(Uri uri, int pid, int sessions, CancellationToken cancellationToken)
+    /// <summary>
+    /// RSS per idle session (bytes), mean over <paramref name="samples"/> samples (see below). Each sample lets the
+    /// process settle with no session, opens <see cref="IdleSessions"/> sessions in two halves (1 s
+    /// settle after each) and closes them again: all = growth over every session, marginal = over the
+    /// second half only. With <paramref name="census"/>, the managed heap's live bytes are read as well
+    /// (in the last sample: with no session before its RSS readings, with every session open after them).
+    /// </summary>
+    private static async Task<IdleMemory> IdleMemoryAsync(Uri uri, int pid, int samples, bool census, CancellationToken cancellationToken)
     {
-        await Task.Delay(1000, cancellationToken);
-        long before = ProcStat.RssBytes(pid);
-        int half = sessions / 2;
-        var clients = new List<StreamClient>();
-        try
+        var all = new List<double>();
+        var marginal = new List<double>();
+        HeapCensus? empty = null, full = null;
+        string? censusError = null;
+        int half = IdleSessions / 2;
+        for (int sample = 0; sample < samples; sample++)
         {
-            clients.AddRange(await StreamLoad.OpenAllAsync(uri, half, 0, cancellationToken));
-            await Task.Delay(1000, cancellationToken);
-            long middle = ProcStat.RssBytes(pid);
-            clients.AddRange(await StreamLoad.OpenAllAsync(uri, sessions - half, 0, cancellationToken));
-            // Well inside the gateway's 10 s idle timeout.
-            await Task.Delay(1000, cancellationToken);
-            long after = ProcStat.RssBytes(pid);
-            return new IdleMemory((after - before) / (double)sessions, (after - middle) / (double)(sessions - half));
+            // Sessions of the previous sample (or the warm-up) finish closing; timers and pools settle.
+            await Task.Delay(2000, cancellationToken);
+            // Both censuses in the last sample: objects that outlive a closed session for a while
+            // (e.g. a close handshake's abort timer) are then in both and cancel out.
+            if (census && sample == samples - 1) empty = HeapCensus.TryTake(pid, out censusError);
+            long before = ProcStat.RssBytes(pid);
+            var clients = new List<StreamClient>();
+            try
+            {
+                clients.AddRange(await StreamLoad.OpenAllAsync(uri, half, 0, cancellationToken));
+                await Task.Delay(1000, cancellationToken);
+                long middle = ProcStat.RssBytes(pid);
+                clients.AddRange(await StreamLoad.OpenAllAsync(uri, IdleSessions - half, 0, cancellationToken));
+                // Well inside the gateway's 10 s idle timeout.
+                await Task.Delay(1000, cancellationToken);
+                long after = ProcStat.RssBytes(pid);
+                all.Add((after - before) / (double)IdleSessions);
+                marginal.Add((after - middle) / (double)(IdleSessions - half));
+                if (empty is not null && sample == samples - 1) full = HeapCensus.TryTake(pid, out censusError);
+            }
+            finally
+            {
+                await Task.WhenAll(clients.Select(c => c.CloseAsync(TimeSpan.FromSeconds(10))));
+                foreach (var c in clients) await c.DisposeAsync();
+            }
         }
-        finally
-        {
-            await Task.WhenAll(clients.Select(c => c.CloseAsync(TimeSpan.FromSeconds(10))));
-            foreach (var c in clients) await c.DisposeAsync();
-        }
+        // The mean, not the median: RSS grows in steps (the GC commits heap in chunks of tens to
+        // hundreds of KiB), so a single sample reads either ~0 or a whole step; averaging over
+        // samples spreads each step over the sessions that caused it.
+        double? managed = empty is not null && full is not null ? (full.LiveBytes - empty.LiveBytes) / (double)IdleSessions : null;
+        return new IdleMemory(samples, all.Average(), marginal.Average(), marginal.Min(), marginal.Max(), managed, census ? censusError : null);
     }
 
-    private sealed record IdleMemory(double PerSession, double Marginal);
+    /// <param name="ManagedLive">Growth of the managed heap's live bytes per session (null: not read).</param>
+    /// <param name="CensusError">Why the managed heap could not be read, when it was asked for.</param>
+    private sealed record IdleMemory(int Samples, double PerSession, double Marginal, double MarginalMin, double MarginalMax, double? ManagedLive, string? CensusError);
 
     private static void PrintProxyTable(TextWriter output, int sessions, TimeSpan duration, int rounds, string nginxVersion,
         LoadResult direct, LoadResult nginx, LoadResult gateway, (IdleMemory Memory, double Cpu) gatewayIdle, (IdleMemory Memory, double Cpu) nginxIdle)
@@ -177,14 +206,19 @@ internal static class GatewaySuite
         table.Add("path CPU per frame (proxy + backend or worker)", Micros(gateway.PathCpuMicrosPerFrame), Micros(nginx.PathCpuMicrosPerFrame), Micros(direct.CpuMicrosPerFrame), "", "");
         table.Add("RSS per idle session (all)", Kib(gatewayIdle.Memory.PerSession), Kib(nginxIdle.Memory.PerSession), "", "≤ 32 KiB", Mark(gatewayIdle.Memory.PerSession <= 32 * 1024));
         table.Add("RSS per idle session (marginal)", Kib(gatewayIdle.Memory.Marginal), Kib(nginxIdle.Memory.Marginal), "", "≤ 32 KiB", Mark(gatewayIdle.Memory.Marginal <= 32 * 1024));
+        table.Add("… marginal, lowest – highest sample", KibRange(gatewayIdle.Memory), KibRange(nginxIdle.Memory), "", "", "");
+        table.Add("… of which managed heap, live objects", gatewayIdle.Memory.ManagedLive is { } live ? Kib(live) : "n/a", "", "", "", "");
         table.Add("load generator: worst send lag", Format.Ms(gateway.MaxSendLagMs), Format.Ms(nginx.MaxSendLagMs), Format.Ms(direct.MaxSendLagMs), "", "");
         table.Add("sessions not closed cleanly", Count(gateway.FailedCloses), Count(nginx.FailedCloses), Count(direct.FailedCloses), "", "");
         table.Print(output);
         output.WriteLine("CPU: utime + stime of the gateway process (workers excluded) or of the nginx worker process, over the measured window, per audio frame sent by the clients.");
         output.WriteLine("path CPU adds the process behind the proxy: the echo backend for nginx, the stt-passthrough worker for the gateway.");
         output.WriteLine("direct column: CPU of the echo backend itself (a minimal Kestrel WebSocket app), for scale.");
-        output.WriteLine("RSS per idle session: VmRSS growth with the sessions open and silent, 1 s after the last session.started; all = over every session, marginal = over the second half only");
+        output.WriteLine($"RSS per idle session: VmRSS growth with {IdleSessions} sessions open and silent, 1 s after the last session.started, mean of {gatewayIdle.Memory.Samples} samples");
+        output.WriteLine("(each: settle 2 s with no session, open half, 1 s, open the rest, 1 s, close all); all = over every session, marginal = over the second half only");
         output.WriteLine("(excludes one-time costs such as the first session's code paths and new threads; both still include garbage not yet collected).");
+        output.WriteLine("managed heap, live objects: growth of the gateway's reachable objects (ClrMD, read from outside) between no session and every session open, per session"
+            + (gatewayIdle.Memory.CensusError is { } error ? $"; not read: {error}" : "."));
         output.WriteLine();
     }
 
@@ -195,6 +229,8 @@ internal static class GatewaySuite
     private static string Percent(double cores) => (cores * 100).ToString("0.0", Inv) + " % of a core";
 
     private static string Kib(double bytes) => (bytes / 1024).ToString("0.0", Inv) + " KiB";
+
+    private static string KibRange(IdleMemory m) => string.Create(Inv, $"{m.MarginalMin / 1024:0.0} – {m.MarginalMax / 1024:0.0} KiB");
 
     private static string Mark(bool met) => met ? "✓" : "✗";
 }

@@ -98,22 +98,25 @@ public sealed class ClientSocket : IAsyncDisposable
     }
 
     /// <summary>
-    /// Reads one whole message up to <paramref name="maxBytes"/>. Returns null on a close frame.
-    /// Throws <see cref="MessageTooLargeException"/> when the message is larger.
+    /// Reads one whole message up to <paramref name="maxBytes"/> (<paramref name="maxTextBytes"/> for
+    /// text) into <paramref name="buffer"/>; the payload stays valid until the next call. Returns null
+    /// on a close frame. Throws <see cref="MessageTooLargeException"/> when the message is larger.
     /// </summary>
-    public async Task<(WebSocketMessageType Type, ReadOnlyMemory<byte> Payload)?> ReceiveAsync(ArrayBufferWriter<byte> buffer, int maxBytes, int maxTextBytes, CancellationToken ct)
+    public async Task<(WebSocketMessageType Type, ReadOnlyMemory<byte> Payload)?> ReceiveAsync(MessageBuffer buffer, int maxBytes, int maxTextBytes, CancellationToken ct)
     {
-        buffer.Clear();
+        // Wait for the next message without a buffer (a zero-byte receive returns once its header has
+        // arrived): an idle connection holds no receive buffer, only the pool's arrays in use do.
+        buffer.Release();
+        var result = await _socket.ReceiveAsync(Memory<byte>.Empty, ct).ConfigureAwait(false);
         while (true)
         {
-            var memory = buffer.GetMemory(4096);
-            var result = await _socket.ReceiveAsync(memory, ct).ConfigureAwait(false);
             if (result.MessageType == WebSocketMessageType.Close) return null;
             buffer.Advance(result.Count);
             int limit = result.MessageType == WebSocketMessageType.Text ? maxTextBytes : maxBytes;
             if (buffer.WrittenCount > limit)
                 throw new MessageTooLargeException(result.MessageType, limit);
             if (result.EndOfMessage) return (result.MessageType, buffer.WrittenMemory);
+            result = await _socket.ReceiveAsync(buffer.GetMemory(limit), ct).ConfigureAwait(false);
         }
     }
 

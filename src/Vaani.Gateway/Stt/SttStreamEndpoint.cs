@@ -147,7 +147,7 @@ internal sealed class SttStreamEndpoint(IEngineRouter router, ISessionGuard guar
 
     private async Task<ReceiveOutcome> ReceiveLoopAsync(ClientSocket client, SttStreamSession session, AudioFormat format)
     {
-        var buffer = new ArrayBufferWriter<byte>(1024); // grows to the client's frame size
+        using var buffer = new MessageBuffer(); // holds an array only while a message is being handled
         var pacer = new RealtimePacer(options.RealtimeBurst, time);
         var ct = client.Aborted;
         long lastActivity = time.GetTimestamp();

@@ -86,7 +86,7 @@ internal sealed class TtsStreamEndpoint(IEngineRouter router, ISessionGuard guar
 
         public async Task RunAsync()
         {
-            var buffer = new ArrayBufferWriter<byte>(4096);
+            using var buffer = new MessageBuffer();
             try
             {
                 while (true)

@@ -203,7 +203,7 @@ internal sealed class DeepgramListenSocket(IEngineRouter router, ISessionGuard g
         private async Task<CloseReason?> ReceiveAsync()
         {
             var o = owner.Options;
-            var buffer = new ArrayBufferWriter<byte>(4096);
+            using var buffer = new MessageBuffer();
             var pacer = new RealtimePacer(o.RealtimeBurst, owner.Time);
             long lastActivity = owner.Time.GetTimestamp();
             using var idle = new Timer(_ =>

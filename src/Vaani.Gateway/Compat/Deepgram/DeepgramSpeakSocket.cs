@@ -80,7 +80,7 @@ internal sealed class DeepgramSpeakSocket(IEngineRouter router, ISessionGuard gu
         public async Task RunAsync()
         {
             var worker = Task.Run(WorkAsync);
-            var buffer = new ArrayBufferWriter<byte>(4096);
+            using var buffer = new MessageBuffer();
             var o = owner.Options;
             bool close = false;
             try

@@ -1,0 +1,135 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Net.WebSockets;
+using System.Text;
+using Vaani.Gateway.Realtime;
+
+namespace Vaani.Gateway.Tests.Realtime;
+
+/// <summary>
+/// <see cref="ClientSocket.ReceiveAsync"/> against the runtime's own WebSocket on a real loopback
+/// TCP connection (the same implementation Kestrel's WebSocket middleware hands the endpoints).
+/// </summary>
+public sealed class ClientSocketReceiveTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+    private WebSocket _server = null!;
+    private WebSocket _peer = null!;
+    private ClientSocket _socket = null!;
+
+    public async Task InitializeAsync()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var connect = new TcpClient();
+        var accepting = listener.AcceptTcpClientAsync();
+        await connect.ConnectAsync(IPAddress.Loopback, ((IPEndPoint)listener.LocalEndpoint).Port);
+        var accepted = await accepting;
+        _server = WebSocket.CreateFromStream(accepted.GetStream(), new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = TimeSpan.Zero });
+        _peer = WebSocket.CreateFromStream(connect.GetStream(), new WebSocketCreationOptions { IsServer = false, KeepAliveInterval = TimeSpan.Zero });
+        _socket = new ClientSocket(_server, maxQueuedMessages: 8);
+    }
+
+    public async Task DisposeAsync()
+    {
+        _peer.Abort();
+        _server.Abort();
+        await _socket.DisposeAsync();
+        _peer.Dispose();
+        _server.Dispose();
+    }
+
+    private Task<(WebSocketMessageType Type, ReadOnlyMemory<byte> Payload)?> ReceiveAsync(MessageBuffer buffer, int maxBytes = 256 * 1024, int maxTextBytes = 64 * 1024) =>
+        _socket.ReceiveAsync(buffer, maxBytes, maxTextBytes, CancellationToken.None).WaitAsync(Timeout);
+
+    [Fact]
+    public async Task ReceiveAsync_MessageLargerThanInitialBufferInFragments_ReadsWholeMessage()
+    {
+        var audio = new byte[100_000];
+        new Random(7).NextBytes(audio);
+        using var buffer = new MessageBuffer();
+        var receiving = ReceiveAsync(buffer);
+        // Three frames of one message, the first smaller than the buffer's first size, the others larger.
+        await _peer.SendAsync(audio.AsMemory(0, 1000), WebSocketMessageType.Binary, endOfMessage: false, CancellationToken.None);
+        await _peer.SendAsync(audio.AsMemory(1000, 60_000), WebSocketMessageType.Binary, endOfMessage: false, CancellationToken.None);
+        await _peer.SendAsync(audio.AsMemory(61_000), WebSocketMessageType.Binary, endOfMessage: true, CancellationToken.None);
+
+        var message = await receiving;
+        Assert.NotNull(message);
+        Assert.Equal(WebSocketMessageType.Binary, message.Value.Type);
+        Assert.True(message.Value.Payload.Span.SequenceEqual(audio));
+        Assert.True(buffer.Capacity > MessageBuffer.InitialSize);
+
+        // The next message (text, small) is read whole into a fresh, small buffer.
+        var json = Encoding.UTF8.GetBytes("""{"type":"keepalive"}""");
+        await _peer.SendAsync(json, WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
+        message = await ReceiveAsync(buffer);
+        Assert.Equal(WebSocketMessageType.Text, message!.Value.Type);
+        Assert.Equal("""{"type":"keepalive"}""", Encoding.UTF8.GetString(message.Value.Payload.Span));
+        Assert.Equal(MessageBuffer.InitialSize, buffer.Capacity);
+    }
+
+    [Fact]
+    public async Task ReceiveAsync_WaitingForNextMessage_HoldsNoBuffer()
+    {
+        using var buffer = new MessageBuffer();
+        await _peer.SendAsync(new byte[640], WebSocketMessageType.Binary, endOfMessage: true, CancellationToken.None);
+        var first = await ReceiveAsync(buffer);
+        Assert.Equal(640, first!.Value.Payload.Length);
+        Assert.True(buffer.Capacity > 0);
+
+        var waiting = ReceiveAsync(buffer);
+        Assert.False(waiting.IsCompleted);
+        Assert.Equal(0, buffer.Capacity);
+
+        await _peer.SendAsync(new byte[] { 1, 2, 3 }, WebSocketMessageType.Binary, endOfMessage: true, CancellationToken.None);
+        var second = await waiting;
+        Assert.Equal(new byte[] { 1, 2, 3 }, second!.Value.Payload.ToArray());
+    }
+
+    [Fact]
+    public async Task ReceiveAsync_EmptyMessage_ReturnsEmptyPayload()
+    {
+        using var buffer = new MessageBuffer();
+        await _peer.SendAsync(ReadOnlyMemory<byte>.Empty, WebSocketMessageType.Binary, endOfMessage: true, CancellationToken.None);
+        var message = await ReceiveAsync(buffer);
+        Assert.Equal(WebSocketMessageType.Binary, message!.Value.Type);
+        Assert.True(message.Value.Payload.IsEmpty);
+        Assert.Equal(0, buffer.Capacity);
+    }
+
+    [Theory]
+    [InlineData(WebSocketMessageType.Binary, 10_001)]
+    [InlineData(WebSocketMessageType.Text, 2_001)]
+    public async Task ReceiveAsync_MessageOverLimit_ThrowsMessageTooLargeWithBoundedBuffer(WebSocketMessageType type, int size)
+    {
+        using var buffer = new MessageBuffer();
+        var receiving = ReceiveAsync(buffer, maxBytes: 10_000, maxTextBytes: 2_000);
+        var payload = new byte[size];
+        payload.AsSpan().Fill((byte)'a');
+        await _peer.SendAsync(payload, type, endOfMessage: true, CancellationToken.None);
+
+        var ex = await Assert.ThrowsAsync<MessageTooLargeException>(() => receiving);
+        Assert.Equal(type == WebSocketMessageType.Text ? 2_000 : 10_000, ex.Limit);
+        // Never grown past the limit plus one byte (rounded up to the pool's power of two).
+        Assert.InRange(buffer.Capacity, 1, type == WebSocketMessageType.Text ? 4096 : 16384);
+    }
+
+    [Fact]
+    public async Task ReceiveAsync_MessageAtLimit_IsAccepted()
+    {
+        using var buffer = new MessageBuffer();
+        var receiving = ReceiveAsync(buffer, maxBytes: 10_000);
+        await _peer.SendAsync(new byte[10_000], WebSocketMessageType.Binary, endOfMessage: true, CancellationToken.None);
+        Assert.Equal(10_000, (await receiving)!.Value.Payload.Length);
+    }
+
+    [Fact]
+    public async Task ReceiveAsync_CloseFrame_ReturnsNull()
+    {
+        using var buffer = new MessageBuffer();
+        var receiving = ReceiveAsync(buffer);
+        await _peer.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
+        Assert.Null(await receiving);
+    }
+}
