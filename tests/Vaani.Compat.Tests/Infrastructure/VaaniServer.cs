@@ -59,6 +59,28 @@ public sealed partial class VaaniServer : IAsyncLifetime
         _ = _process.StandardError.BaseStream.CopyToAsync(Stream.Null);
     }
 
+    /// <summary>The <c>vaani serve</c> process itself (the launcher script execs dotnet), once started.</summary>
+    public int ServePid => new[] { _process!.Id }.Concat(Descendants(_process.Id)).First(pid => CommandLine(pid).Contains(" serve ", StringComparison.Ordinal));
+
+    /// <summary>Process ids below <paramref name="pid"/>, depth first.</summary>
+    public static IEnumerable<int> Descendants(int pid)
+    {
+        // Each thread lists the children it started itself.
+        var children = Directory.Exists($"/proc/{pid}/task")
+            ? Directory.GetDirectories($"/proc/{pid}/task")
+                .SelectMany(task => File.Exists(Path.Combine(task, "children")) ? File.ReadAllText(Path.Combine(task, "children")).Split(' ', StringSplitOptions.RemoveEmptyEntries) : [])
+                .Select(int.Parse).ToList()
+            : [];
+        foreach (var child in children)
+        {
+            yield return child;
+            foreach (var grandchild in Descendants(child)) yield return grandchild;
+        }
+    }
+
+    /// <summary>A process's command line with spaces between its arguments.</summary>
+    public static string CommandLine(int pid) => File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ');
+
     public async Task DisposeAsync()
     {
         if (_process is null) return;

@@ -1,0 +1,41 @@
+using Vaani.Compat.Tests.Infrastructure;
+
+namespace Vaani.Compat.Tests.Serve;
+
+/// <summary>
+/// <c>vaani serve</c> runs socket completions inline in its own process and leaves its engine
+/// workers on the thread pool (docs/cli.md, "Socket completions"). Checked on the live server
+/// from outside, through /proc.
+/// </summary>
+[Collection(VaaniServerCollection.Name)]
+public sealed class SocketCompletionModeTests(VaaniServer server)
+{
+    private const string Variable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
+
+    [Fact]
+    public void Serve_WorkerProcesses_KeepCompletionsOnTheThreadPool()
+    {
+        var workers = VaaniServer.Descendants(server.ServePid)
+            .Where(pid => VaaniServer.CommandLine(pid).Contains(" worker --pool ", StringComparison.Ordinal))
+            .ToList();
+        Assert.NotEmpty(workers);
+        foreach (var pid in workers)
+        {
+            var environment = File.ReadAllText($"/proc/{pid}/environ").Split('\0');
+            Assert.Contains($"{Variable}=0", environment);
+        }
+    }
+
+    [Fact]
+    public void Serve_GatewayProcess_HasOneEpollThreadPerCore()
+    {
+        // The runtime starts one epoll thread per core when completions run inline and one for up to
+        // 30 cores otherwise: on a single core the two modes cannot be told apart this way.
+        if (Environment.ProcessorCount < 2) return;
+        var pid = server.ServePid;
+        var epollThreads = Directory.GetDirectories($"/proc/{pid}/task")
+            .Count(task => File.ReadAllText(Path.Combine(task, "comm")).Trim() == ".NET Sockets");
+        Assert.True(epollThreads == Environment.ProcessorCount,
+            $"vaani serve has {epollThreads} epoll thread(s) on {Environment.ProcessorCount} cores: {Variable} was not in effect before its first socket");
+    }
+}
