@@ -8,17 +8,6 @@ namespace Vaani.Audio.Tests.Conversion;
 
 public class AudioConverterTests
 {
-    private static byte[] ConvertChunked(AudioConverter c, byte[] input, int chunk)
-    {
-        var output = new ArrayBufferWriter<byte>();
-        int total = 0;
-        for (int pos = 0; pos < input.Length; pos += chunk)
-            total += c.Convert(input.AsSpan(pos, Math.Min(chunk, input.Length - pos)), output);
-        total += c.Flush(output);
-        Assert.Equal(total, output.WrittenCount);
-        return output.WrittenSpan.ToArray();
-    }
-
     private static byte[] StereoLinear16(int rate, int frames, double leftHz, double rightHz)
     {
         short[] l = Signals.SineShort(leftHz, rate, frames, 0.5);
@@ -53,11 +42,11 @@ public class AudioConverterTests
         SampleCodec.Encode(from.Encoding, samples, input);
 
         var converter = new AudioConverter(from, to);
-        byte[] whole = ConvertChunked(converter, input, input.Length);
+        byte[] whole = Chunked.Convert(converter, input, input.Length);
         Assert.NotEmpty(whole);
         Assert.Equal(0, whole.Length % to.BytesPerFrame);
         foreach (int chunk in new[] { 1, 3, 7, 333, 4097 })
-            Assert.True(whole.AsSpan().SequenceEqual(ConvertChunked(converter, input, chunk)), $"chunk {chunk} differs");
+            Assert.True(whole.AsSpan().SequenceEqual(Chunked.Convert(converter, input, chunk)), $"chunk {chunk} differs");
     }
 
     [Fact]
@@ -67,7 +56,7 @@ public class AudioConverterTests
         var ulaw = new byte[pcm.Length];
         G711.MulawEncode(pcm, ulaw);
 
-        byte[] wide = ConvertChunked(new AudioConverter(AudioFormat.Mulaw(8000), AudioFormat.Linear16(16000)), ulaw, 160);
+        byte[] wide = Chunked.Convert(new AudioConverter(AudioFormat.Mulaw(8000), AudioFormat.Linear16(16000)), ulaw, 160);
         Assert.Equal(16000 * 2, wide.Length);
         var f = new float[16000];
         PcmConvert.Linear16BytesToFloat(wide, f);
@@ -76,7 +65,7 @@ public class AudioConverterTests
         Assert.InRange(Signals.Db(Signals.Rms(mid)), Signals.Db(0.5 / Math.Sqrt(2)) - 0.5, Signals.Db(0.5 / Math.Sqrt(2)) + 0.5);
 
         // And back: μ-law 8 kHz again is close to the original (μ-law's own ~38 dB SNR dominates).
-        byte[] back = ConvertChunked(new AudioConverter(AudioFormat.Linear16(16000), AudioFormat.Mulaw(8000)), wide, 321);
+        byte[] back = Chunked.Convert(new AudioConverter(AudioFormat.Linear16(16000), AudioFormat.Mulaw(8000)), wide, 321);
         Assert.Equal(8000, back.Length);
         double err = 0, sig = 0;
         for (int i = 800; i < 7200; i++)
@@ -92,7 +81,7 @@ public class AudioConverterTests
     public void Convert_FortyEightKStereoToSixteenKMono_AveragesChannels()
     {
         byte[] input = StereoLinear16(48000, 48000, 440, 1000);
-        byte[] mono = ConvertChunked(new AudioConverter(AudioFormat.Linear16(48000, 2), AudioFormat.Linear16(16000)), input, 1001);
+        byte[] mono = Chunked.Convert(new AudioConverter(AudioFormat.Linear16(48000, 2), AudioFormat.Linear16(16000)), input, 1001);
         Assert.Equal(16000 * 2, mono.Length);
         var f = new float[16000];
         PcmConvert.Linear16BytesToFloat(mono, f);
@@ -108,7 +97,7 @@ public class AudioConverterTests
         byte[] input = StereoLinear16(16000, 100, 300, 600);
         var c = new AudioConverter(AudioFormat.Linear16(16000, 2), AudioFormat.Linear16(16000, 2));
         Assert.True(c.IsPassthrough);
-        Assert.Equal(input, ConvertChunked(c, input, 3));
+        Assert.Equal(input, Chunked.Convert(c, input, 3));
     }
 
     [Fact]
@@ -128,7 +117,7 @@ public class AudioConverterTests
         var c = new AudioConverter(AudioFormat.Float32(16000), AudioFormat.Linear16(8000));
         float[] s = Signals.Sine(200, 16000, 1600, 0.5);
         s[800] = float.NaN;
-        byte[] output = ConvertChunked(c, Signals.Bytes(s), 640);
+        byte[] output = Chunked.Convert(c, Signals.Bytes(s), 640);
         Assert.Equal(1600, output.Length);
     }
 

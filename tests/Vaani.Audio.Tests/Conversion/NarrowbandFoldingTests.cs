@@ -8,17 +8,6 @@ namespace Vaani.Audio.Tests.Conversion;
 
 public class NarrowbandFoldingTests
 {
-    private static byte[] ConvertChunked(AudioConverter c, byte[] input, int chunk)
-    {
-        var output = new ArrayBufferWriter<byte>();
-        int total = 0;
-        for (int pos = 0; pos < input.Length; pos += chunk)
-            total += c.Convert(input.AsSpan(pos, Math.Min(chunk, input.Length - pos)), output);
-        total += c.Flush(output);
-        Assert.Equal(total, output.WrittenCount);
-        return output.WrittenSpan.ToArray();
-    }
-
     private static float[] Wide(byte[] linear16)
     {
         var f = new float[linear16.Length / 2];
@@ -35,8 +24,8 @@ public class NarrowbandFoldingTests
 
         var folding = new AudioConverter(AudioFormat.Mulaw(8000), AudioFormat.Linear16(16000), foldNarrowband: true);
         Assert.True(folding.FoldsNarrowband);
-        float[] folded = Wide(ConvertChunked(folding, ulaw, 160));
-        float[] resampled = Wide(ConvertChunked(new AudioConverter(AudioFormat.Mulaw(8000), AudioFormat.Linear16(16000)), ulaw, 160));
+        float[] folded = Wide(Chunked.Convert(folding, ulaw, 160));
+        float[] resampled = Wide(Chunked.Convert(new AudioConverter(AudioFormat.Mulaw(8000), AudioFormat.Linear16(16000)), ulaw, 160));
         Assert.Equal(16000, folded.Length);
         Assert.Equal(16000, resampled.Length);
 
@@ -61,7 +50,7 @@ public class NarrowbandFoldingTests
         var input = new byte[s.Length * 2];
         PcmConvert.FloatToLinear16Bytes(s, input);
 
-        byte[] ours = ConvertChunked(new AudioConverter(AudioFormat.Linear16(8000), AudioFormat.Linear16(16000), foldNarrowband: true), input, 333);
+        byte[] ours = Chunked.Convert(new AudioConverter(AudioFormat.Linear16(8000), AudioFormat.Linear16(16000), foldNarrowband: true), input, 333);
         byte[] sox = Sox.ConvertRaw(input,
             ["-D", "-t", "raw", "-r", "8000", "-e", "signed", "-b", "16", "-c", "1"],
             ["-t", "raw", "-r", "16000", "-e", "signed", "-b", "16"], "upsample", "2");
@@ -90,10 +79,10 @@ public class NarrowbandFoldingTests
 
         var converter = new AudioConverter(from, to, foldNarrowband: true);
         Assert.True(converter.FoldsNarrowband);
-        byte[] whole = ConvertChunked(converter, input, input.Length);
+        byte[] whole = Chunked.Convert(converter, input, input.Length);
         Assert.Equal(frames * 2 * to.BytesPerFrame, whole.Length);
         foreach (int chunk in new[] { 1, 3, 7, 160, 333, 4097 })
-            Assert.True(whole.AsSpan().SequenceEqual(ConvertChunked(converter, input, chunk)), $"chunk {chunk} differs");
+            Assert.True(whole.AsSpan().SequenceEqual(Chunked.Convert(converter, input, chunk)), $"chunk {chunk} differs");
         // Every odd output frame is an inserted zero.
         var f = new float[whole.Length / to.BytesPerSample];
         SampleCodec.Decode(to.Encoding, whole, f);
@@ -116,7 +105,7 @@ public class NarrowbandFoldingTests
         var flagged = new AudioConverter(from, to, foldNarrowband: true);
         Assert.False(flagged.FoldsNarrowband);
         Assert.False(AudioConverter.WouldFold(from, to));
-        Assert.Equal(ConvertChunked(new AudioConverter(from, to), input, 321), ConvertChunked(flagged, input, 321));
+        Assert.Equal(Chunked.Convert(new AudioConverter(from, to), input, 321), Chunked.Convert(flagged, input, 321));
     }
 
     [Fact]
