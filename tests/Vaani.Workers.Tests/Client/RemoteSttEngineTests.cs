@@ -191,3 +191,38 @@ public sealed class RemoteSttSessionReleaseTests
         while (!condition() && DateTime.UtcNow < deadline) await Task.Delay(20);
     }
 }
+
+public sealed class RemoteSttCreditTests
+{
+    /// <summary>
+    /// The worker credits audio in batches (a quarter window, or after its credit interval). A small
+    /// chunk followed by silence must still be credited: otherwise the gateway's progress watch would
+    /// see audio outstanding with nothing coming back and declare the worker lost.
+    /// </summary>
+    [Fact]
+    public async Task SendAudio_SmallChunkThenPause_CreditedBeforeTheProgressTimeout()
+    {
+        await using var worker = await TestWorker.StartAsync();
+        var options = new WorkerConnectionOptions { PingInterval = TimeSpan.FromMilliseconds(100), ProgressTimeout = TimeSpan.FromSeconds(1) };
+        await using var connection = await WorkerConnection.ConnectAsync(worker.SocketPath, options, CancellationToken.None);
+        // No partials (the passthrough emits one per 0.5 s of audio), so only credit can show progress.
+        await using var session = await connection.Stt!.StartSessionAsync(new SttSessionOptions { InterimResults = false, Endpointing = null }, CancellationToken.None);
+        var reading = Task.Run(async () =>
+        {
+            var list = new List<SttEvent>();
+            await foreach (var e in session.ReadEventsAsync(CancellationToken.None))
+                list.Add(e);
+            return list;
+        });
+
+        await session.SendAudioAsync(TestAudio.Linear16(0.02), CancellationToken.None); // 640 bytes, far below a quarter window
+        // Three progress timeouts of silence: the 640 bytes stay outstanding unless the worker credits them.
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.True(connection.IsAlive, $"the connection was lost: {connection.LostReason?.Message}");
+
+        await session.SendAudioAsync(TestAudio.Linear16(1.0), CancellationToken.None);
+        await session.CompleteAsync(CancellationToken.None);
+        var events = await reading.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(TimeSpan.FromSeconds(1.02), events.OfType<SttFinal>().Last().End);
+    }
+}
