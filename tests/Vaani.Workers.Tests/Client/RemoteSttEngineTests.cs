@@ -203,7 +203,14 @@ public sealed class RemoteSttCreditTests
     public async Task SendAudio_SmallChunkThenPause_CreditedBeforeTheProgressTimeout()
     {
         await using var worker = await TestWorker.StartAsync();
-        var options = new WorkerConnectionOptions { PingInterval = TimeSpan.FromMilliseconds(100), ProgressTimeout = TimeSpan.FromSeconds(1) };
+        // Only the progress watch is under test: liveness (pongs) gets a generous bound, so a worker
+        // process slowed by the rest of the suite running in parallel cannot fail the test.
+        var options = new WorkerConnectionOptions
+        {
+            PingInterval = TimeSpan.FromMilliseconds(100),
+            ProgressTimeout = TimeSpan.FromSeconds(1),
+            LivenessTimeout = TimeSpan.FromSeconds(60),
+        };
         await using var connection = await WorkerConnection.ConnectAsync(worker.SocketPath, options, CancellationToken.None);
         // No partials (the passthrough emits one per 0.5 s of audio), so only credit can show progress.
         await using var session = await connection.Stt!.StartSessionAsync(new SttSessionOptions { InterimResults = false, Endpointing = null }, CancellationToken.None);
