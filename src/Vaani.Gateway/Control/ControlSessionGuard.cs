@@ -108,6 +108,7 @@ public sealed partial class ControlSessionGuard(EdgeControl control, AdmissionCo
     private sealed class Ticket(ControlSessionGuard guard, AuthenticatedKey principal, UsageKind kind, ConcurrencyLease slot, AdmissionController.Lease lease) : ISessionTicket
     {
         private int _recorded;
+        private int _released;
 
         public string Tenant => principal.Tenant.Value;
 
@@ -119,8 +120,25 @@ public sealed partial class ControlSessionGuard(EdgeControl control, AdmissionCo
             if (Interlocked.Exchange(ref _recorded, 1) == 0) guard.Record(principal, kind, audioSeconds, characters, model);
         }
 
-        public void Dispose()
+        public ValueTask RecordUsageAsync(double audioSeconds, long characters, string model)
         {
+            // Usage is recorded once the work is over: free the slots at once, before the durable
+            // record (an fsync, on a pool thread when called from an event loop), so a client that
+            // opens its next session the moment it sees this one close is not refused for it.
+            Release();
+            if (Thread.CurrentThread.IsThreadPoolThread)
+            {
+                RecordUsage(audioSeconds, characters, model);
+                return ValueTask.CompletedTask;
+            }
+            return new ValueTask(Task.Run(() => RecordUsage(audioSeconds, characters, model)));
+        }
+
+        public void Dispose() => Release();
+
+        private void Release()
+        {
+            if (Interlocked.Exchange(ref _released, 1) != 0) return;
             lease.Dispose();
             slot.Dispose();
         }
