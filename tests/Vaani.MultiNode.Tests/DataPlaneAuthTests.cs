@@ -125,6 +125,33 @@ public sealed class DataPlaneAuthTests(ControlledNodeFixture node)
         }
     }
 
+    /// <summary>
+    /// A client at its tenant's concurrency limit that opens its next session the moment the last
+    /// one reports <c>session.closed</c> is admitted: the slot is freed before that message is sent.
+    /// </summary>
+    [Fact]
+    public async Task SttSession_NextOpenedOnSessionClosed_AdmittedAtConcurrencyLimit()
+    {
+        var key = (await node.TenantAsync("t-back-to-back", new TenantQuotas { MaxConcurrentStt = 1 }, ["stt"]))[0];
+        var audio = RepoPaths.GoForward()[..6400];
+        for (var i = 0; i < 8; i++)
+        {
+            using var ws = new ClientWebSocket();
+            ws.Options.CollectHttpResponseDetails = true;
+            ws.Options.SetRequestHeader("Authorization", "Token " + key);
+            try
+            {
+                await ws.ConnectAsync(new Uri($"ws://{node.GatewayUri.Authority}/v1/stt/stream"), CancellationToken.None);
+            }
+            catch (WebSocketException ex)
+            {
+                Assert.Fail($"session {i} was refused with HTTP {(int)ws.HttpStatusCode} right after the previous one closed: {ex.Message}");
+            }
+            var (_, seconds) = await Wire.RunSttAsync(ws, audio);
+            Assert.Equal(0.2, seconds, 3);
+        }
+    }
+
     [Fact]
     public async Task Requests_OverKeyRateLimit_Get429WithRetryAfter()
     {

@@ -77,7 +77,7 @@ internal sealed class SttStreamEndpoint(IEngineRouter router, ISessionGuard guar
         switch (outcome.Kind)
         {
             case EndKind.ClientClosed:
-                await FlushAndCloseAsync(client, session, forwarder, sessionId);
+                await FlushAndCloseAsync(client, session, forwarder, sessionId, usage);
                 break;
             case EndKind.Error:
                 await client.CloseWithErrorAsync(outcome.Status, outcome.Code!, outcome.Message!, options.FlushTimeout);
@@ -88,7 +88,7 @@ internal sealed class SttStreamEndpoint(IEngineRouter router, ISessionGuard guar
         }
     }
 
-    private async Task FlushAndCloseAsync(ClientSocket client, SttStreamSession session, Task<Exception?> forwarder, string sessionId)
+    private async Task FlushAndCloseAsync(ClientSocket client, SttStreamSession session, Task<Exception?> forwarder, string sessionId, UsageOnExit usage)
     {
         // Close = flush: every byte received is reflected in a final before the socket closes.
         using var flush = new CancellationTokenSource(options.FlushTimeout);
@@ -107,6 +107,9 @@ internal sealed class SttStreamEndpoint(IEngineRouter router, ISessionGuard guar
                 await CloseForFailureAsync(client, failure);
                 return;
             }
+            // Usage recorded and slots freed before session.closed goes out: a client that opens its
+            // next session on seeing this one close is never refused for this one.
+            await usage.DisposeAsync();
             client.TrySendJson(NativeSttMessages.Closed(sessionId, session.GetStats()));
             await client.CloseAsync(CloseCodes.Normal, "done", "done", options.FlushTimeout);
         }
