@@ -41,14 +41,18 @@ public interface ISessionTicket : IDisposable
     /// an fsync, so off the thread pool (e.g. on a socket epoll thread running completions inline,
     /// see <c>SocketEventLoop</c>) it runs on a pool thread while the caller awaits it.
     /// </summary>
-    ValueTask RecordUsageAsync(double audioSeconds, long characters, string model)
+    ValueTask RecordUsageAsync(double audioSeconds, long characters, string model) =>
+        OffEventLoop(() => RecordUsage(audioSeconds, characters, model));
+
+    /// <summary>Runs blocking work at once on a pool thread; from any other thread (an epoll or reader thread) on a pool thread while the caller awaits.</summary>
+    internal static ValueTask OffEventLoop(Action blocking)
     {
         if (Thread.CurrentThread.IsThreadPoolThread)
         {
-            RecordUsage(audioSeconds, characters, model);
+            blocking();
             return ValueTask.CompletedTask;
         }
-        return new ValueTask(Task.Run(() => RecordUsage(audioSeconds, characters, model)));
+        return new ValueTask(Task.Run(blocking));
     }
 }
 

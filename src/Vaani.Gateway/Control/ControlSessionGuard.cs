@@ -126,12 +126,7 @@ public sealed partial class ControlSessionGuard(EdgeControl control, AdmissionCo
             // record (an fsync, on a pool thread when called from an event loop), so a client that
             // opens its next session the moment it sees this one close is not refused for it.
             Release();
-            if (Thread.CurrentThread.IsThreadPoolThread)
-            {
-                RecordUsage(audioSeconds, characters, model);
-                return ValueTask.CompletedTask;
-            }
-            return new ValueTask(Task.Run(() => RecordUsage(audioSeconds, characters, model)));
+            return ISessionTicket.OffEventLoop(() => RecordUsage(audioSeconds, characters, model));
         }
 
         public void Dispose() => Release();
