@@ -62,7 +62,8 @@ public static class AudioInput
     private static async Task<byte[]> ReadWavAsync(Stream stream, AudioFormat target, bool foldNarrowband, DecodeLimits limits, CancellationToken ct)
     {
         var wavLimits = new WavReadLimits { MaxDataBytes = limits.MaxInputBytes };
-        await using var reader = await WavStreamReader.OpenAsync(stream, wavLimits, leaveOpen: true, ct).ConfigureAwait(false);
+        var reader = await WavStreamReader.OpenAsync(stream, wavLimits, leaveOpen: true, ct).ConfigureAwait(false);
+        await using var readerScope = reader.ConfigureAwait(false);
         var format = reader.Info.Format;
         if (reader.Info.DeclaredDataBytes is long declared && format.DurationOf(declared) > limits.MaxDuration)
             throw TooLong(format.DurationOf(declared), limits);

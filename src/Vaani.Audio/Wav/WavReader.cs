@@ -39,7 +39,8 @@ public static class WavReader
     /// <summary>Reads a whole WAV stream into memory (bounded by <paramref name="limits"/>).</summary>
     public static async Task<WavAudio> ReadAsync(Stream stream, WavReadLimits? limits = null, CancellationToken cancellationToken = default)
     {
-        await using WavStreamReader reader = await WavStreamReader.OpenAsync(stream, limits, leaveOpen: true, cancellationToken).ConfigureAwait(false);
+        WavStreamReader reader = await WavStreamReader.OpenAsync(stream, limits, leaveOpen: true, cancellationToken).ConfigureAwait(false);
+        await using var readerScope = reader.ConfigureAwait(false);
         using var buffer = new MemoryStream();
         var chunk = new byte[16384];
         int n;

@@ -21,7 +21,8 @@ public static class WavWriter
     /// <summary>Writes a complete WAV file to <paramref name="stream"/>.</summary>
     public static async Task WriteAsync(Stream stream, AudioFormat format, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
     {
-        await using var writer = new WavStreamWriter(stream, format, leaveOpen: true);
+        var writer = new WavStreamWriter(stream, format, leaveOpen: true);
+        await using var writerScope = writer.ConfigureAwait(false);
         await writer.WriteAsync(data, cancellationToken).ConfigureAwait(false);
         await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
     }

@@ -33,7 +33,7 @@ internal sealed class PassthroughSttSession : ISpeechToTextSession
             {
                 var end = Time(_nextPartialAt);
                 var text = string.Join(' ', WordRange(_wordsFinalized, (_nextPartialAt + PassthroughSttEngine.BytesPerWord - 1) / PassthroughSttEngine.BytesPerWord).Select(i => $"w{i}"));
-                await _events.Writer.WriteAsync(new SttPartial(text, _utteranceStart, end), cancellationToken);
+                await _events.Writer.WriteAsync(new SttPartial(text, _utteranceStart, end), cancellationToken).ConfigureAwait(false);
             }
             _nextPartialAt += _partialEvery;
         }
@@ -42,7 +42,7 @@ internal sealed class PassthroughSttSession : ISpeechToTextSession
     public async ValueTask FinalizeAsync(CancellationToken cancellationToken)
     {
         ThrowIfCompleted();
-        await EmitFinalAsync(cancellationToken);
+        await EmitFinalAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask CompleteAsync(CancellationToken cancellationToken)
@@ -50,7 +50,7 @@ internal sealed class PassthroughSttSession : ISpeechToTextSession
         if (_completed)
             return;
         _completed = true;
-        await EmitFinalAsync(cancellationToken);
+        await EmitFinalAsync(cancellationToken).ConfigureAwait(false);
         _events.Writer.TryComplete();
     }
 
@@ -73,7 +73,7 @@ internal sealed class PassthroughSttSession : ISpeechToTextSession
         var final = new SttFinal(string.Join(' ', words.Select(w => w.Word)), words, 1.0, _utteranceStart, end) { FromFinalize = true };
         _wordsFinalized = fullWords;
         _utteranceStart = end;
-        await _events.Writer.WriteAsync(final, cancellationToken);
+        await _events.Writer.WriteAsync(final, cancellationToken).ConfigureAwait(false);
     }
 
     private static IEnumerable<long> WordRange(long from, long toExclusive)

@@ -16,7 +16,8 @@ public static class BatchTranscriber
     public static async Task<Transcript> TranscribeAsync(ISpeechToTextEngine engine, ReadOnlyMemory<byte> audio, SttSessionOptions options, CancellationToken cancellationToken)
     {
         var format = engine.Capabilities.NativeFormat;
-        await using var session = await engine.StartSessionAsync(options with { InterimResults = false }, cancellationToken).ConfigureAwait(false);
+        var session = await engine.StartSessionAsync(options with { InterimResults = false }, cancellationToken).ConfigureAwait(false);
+        await using var sessionScope = session.ConfigureAwait(false);
         var finals = new List<SttFinal>();
         var reader = Task.Run(async () =>
         {

@@ -26,7 +26,7 @@ public sealed class EnginePool : IAsyncDisposable
     {
         switch (_instance)
         {
-            case IAsyncDisposable a: await a.DisposeAsync(); break;
+            case IAsyncDisposable a: await a.DisposeAsync().ConfigureAwait(false); break;
             case IDisposable d: d.Dispose(); break;
         }
     }

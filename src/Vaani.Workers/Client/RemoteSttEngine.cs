@@ -26,7 +26,7 @@ public sealed class RemoteSttEngine : ISpeechToTextEngine
     public async ValueTask<ISpeechToTextSession> StartSessionAsync(SttSessionOptions options, CancellationToken cancellationToken)
     {
         var session = new RemoteSttSession(_connection, _connection.NextChannelId());
-        await session.StartAsync(options, cancellationToken);
+        await session.StartAsync(options, cancellationToken).ConfigureAwait(false);
         return session;
     }
 }

@@ -39,8 +39,8 @@ internal sealed class RemoteSttSession : ISpeechToTextSession, IClientChannel
         _connection.Register(_channel, this);
         try
         {
-            await _connection.Writer.SendAsync(Frames.Json(FrameType.StartStt, _channel, new StartSttMessage(options)), cancellationToken);
-            await _started.Task.WaitAsync(_connection.Options.StartTimeout, _connection.Time, cancellationToken);
+            await _connection.Writer.SendAsync(Frames.Json(FrameType.StartStt, _channel, new StartSttMessage(options)), cancellationToken).ConfigureAwait(false);
+            await _started.Task.WaitAsync(_connection.Options.StartTimeout, _connection.Time, cancellationToken).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
@@ -67,16 +67,16 @@ internal sealed class RemoteSttSession : ISpeechToTextSession, IClientChannel
             var chunk = audio.Slice(offset, Math.Min(chunkSize, audio.Length - offset));
             if (_window.InFlight == 0)
                 Volatile.Write(ref _lastProgress, _connection.Time.GetTimestamp());
-            await _window.TakeAsync(chunk.Length, cancellationToken);
+            await _window.TakeAsync(chunk.Length, cancellationToken).ConfigureAwait(false);
             // Copied: the caller may reuse its buffer as soon as this returns.
-            await _connection.Writer.SendAsync(new Frame(FrameType.Audio, _channel, chunk.ToArray()), cancellationToken);
+            await _connection.Writer.SendAsync(new Frame(FrameType.Audio, _channel, chunk.ToArray()), cancellationToken).ConfigureAwait(false);
         }
     }
 
     public async ValueTask FinalizeAsync(CancellationToken cancellationToken)
     {
         ThrowIfUnusable();
-        await _connection.Writer.SendAsync(Frame.Empty(FrameType.Finalize, _channel), cancellationToken);
+        await _connection.Writer.SendAsync(Frame.Empty(FrameType.Finalize, _channel), cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask CompleteAsync(CancellationToken cancellationToken)
@@ -86,13 +86,13 @@ internal sealed class RemoteSttSession : ISpeechToTextSession, IClientChannel
         ThrowIfUnusable();
         Volatile.Write(ref _lastProgress, _connection.Time.GetTimestamp());
         _completeSent = true;
-        await _connection.Writer.SendAsync(Frame.Empty(FrameType.Complete, _channel), cancellationToken);
+        await _connection.Writer.SendAsync(Frame.Empty(FrameType.Complete, _channel), cancellationToken).ConfigureAwait(false);
     }
 
     public async IAsyncEnumerable<SttEvent> ReadEventsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         // Events received before a failure are delivered first; then the failure is thrown.
-        while (await _events.Reader.WaitToReadAsync(cancellationToken))
+        while (await _events.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
         {
             while (_events.Reader.TryRead(out var e))
                 yield return e;

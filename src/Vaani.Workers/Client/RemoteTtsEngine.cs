@@ -28,14 +28,14 @@ public sealed class RemoteTtsEngine : ITextToSpeechEngine
         var remote = new RemoteTtsRequest(_connection, _connection.NextChannelId());
         try
         {
-            await remote.StartAsync(request, cancellationToken);
+            await remote.StartAsync(request, cancellationToken).ConfigureAwait(false);
             var first = true;
-            while (await remote.ReadAsync(first, cancellationToken) is { } e)
+            while (await remote.ReadAsync(first, cancellationToken).ConfigureAwait(false) is { } e)
             {
                 first = false;
                 yield return e;
                 if (e is TtsAudio audio)
-                    await remote.CreditAsync(audio.Audio.Length, cancellationToken);
+                    await remote.CreditAsync(audio.Audio.Length, cancellationToken).ConfigureAwait(false);
             }
         }
         finally

@@ -28,7 +28,7 @@ internal sealed class RemoteTtsRequest : IClientChannel
     public async Task StartAsync(TtsRequest request, CancellationToken cancellationToken)
     {
         _connection.Register(_channel, this);
-        await _connection.Writer.SendAsync(Frames.Json(FrameType.StartTts, _channel, new StartTtsMessage(request, _connection.Options.TtsWindow)), cancellationToken);
+        await _connection.Writer.SendAsync(Frames.Json(FrameType.StartTts, _channel, new StartTtsMessage(request, _connection.Options.TtsWindow)), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The next event, or null after TtsDone. The first one must come within the start timeout.</summary>
@@ -42,8 +42,8 @@ internal sealed class RemoteTtsRequest : IClientChannel
         {
             var wait = reader.WaitToReadAsync(cancellationToken).AsTask();
             var more = first
-                ? await wait.WaitAsync(_connection.Options.StartTimeout, _connection.Time, cancellationToken)
-                : await wait;
+                ? await wait.WaitAsync(_connection.Options.StartTimeout, _connection.Time, cancellationToken).ConfigureAwait(false)
+                : await wait.ConfigureAwait(false);
             return more && reader.TryRead(out var e) ? Taken(e) : null;
         }
         catch (TimeoutException)

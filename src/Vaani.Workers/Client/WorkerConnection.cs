@@ -100,7 +100,10 @@ public sealed class WorkerConnection : IAsyncDisposable
             socket.Connect(new UnixDomainSocketEndPoint(socketPath));
             var stream = new UnpolledSocketStream(socket);
             var input = new BufferedStream(stream, 64 * 1024);
-            var first = await FrameCodec.ReadAsync(input, linked.Token)
+            // The stream's reads block in poll(2), so the Hello is awaited on a thread of its own, never
+            // on the caller's (a pool thread, an event loop or a single-threaded context).
+            var first = await Task.Factory.StartNew(() => FrameCodec.ReadAsync(input, linked.Token).AsTask().GetAwaiter().GetResult(),
+                    CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false)
                 ?? throw new EngineException("worker_unavailable", $"worker at {socketPath} closed the connection before its Hello", isPermanent: false);
             if (first.Type != FrameType.Hello)
                 throw new EngineException("worker_incompatible", $"worker at {socketPath} sent {first.Type} instead of Hello", isPermanent: true);
@@ -126,7 +129,7 @@ public sealed class WorkerConnection : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Fail(new EngineException("connection_closed", $"the connection to worker {Hello.Pid} was closed by the gateway", isPermanent: false));
-        await _heartbeat.DisposeAsync();
+        await _heartbeat.DisposeAsync().ConfigureAwait(false);
     }
 
     /// <summary>
@@ -148,7 +151,7 @@ public sealed class WorkerConnection : IAsyncDisposable
         _ = Task.Run(async () =>
         {
             using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            try { await Writer.SendAsync(cancel, deadline.Token); }
+            try { await Writer.SendAsync(cancel, deadline.Token).ConfigureAwait(false); }
             catch (Exception) { /* connection closing or stuck: the worker drops its sessions when it ends */ }
         });
     }
@@ -184,7 +187,7 @@ public sealed class WorkerConnection : IAsyncDisposable
     {
         try
         {
-            while (await FrameCodec.ReadAsync(_input, _lost.Token) is { } frame)
+            while (await FrameCodec.ReadAsync(_input, _lost.Token).ConfigureAwait(false) is { } frame)
             {
                 Volatile.Write(ref _lastReceived, Time.GetTimestamp());
                 Dispatch(frame);

@@ -69,16 +69,16 @@ internal sealed class HostedSttSession : IHostedChannel
         ISpeechToTextSession? session = null;
         try
         {
-            session = await _engine.StartSessionAsync(_options, token);
-            await writer.SendAsync(Frame.Empty(FrameType.SttStarted, _channel), token);
+            session = await _engine.StartSessionAsync(_options, token).ConfigureAwait(false);
+            await writer.SendAsync(Frame.Empty(FrameType.SttStarted, _channel), token).ConfigureAwait(false);
             var events = ForwardEventsAsync(session, token);
             var input = FeedInputAsync(session, token);
             // Whichever fails first cancels the other, so neither waits forever on a dead partner.
-            var first = await Task.WhenAny(events, input);
+            var first = await Task.WhenAny(events, input).ConfigureAwait(false);
             if (first.IsFaulted)
-                await _cts.CancelAsync();
-            await Task.WhenAll(events, input);
-            await writer.SendAsync(Frame.Empty(FrameType.SttClosed, _channel), token);
+                await _cts.CancelAsync().ConfigureAwait(false);
+            await Task.WhenAll(events, input).ConfigureAwait(false);
+            await writer.SendAsync(Frame.Empty(FrameType.SttClosed, _channel), token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
@@ -93,10 +93,10 @@ internal sealed class HostedSttSession : IHostedChannel
         {
             if (session is not null)
             {
-                try { await session.DisposeAsync(); } catch (Exception) { }
+                try { await session.DisposeAsync().ConfigureAwait(false); } catch (Exception) { }
             }
             _input.Writer.TryComplete();
-            if (_creditTimer is not null) await _creditTimer.DisposeAsync();
+            if (_creditTimer is not null) await _creditTimer.DisposeAsync().ConfigureAwait(false);
             _cts.Dispose();
         }
     }
@@ -104,27 +104,27 @@ internal sealed class HostedSttSession : IHostedChannel
     private async Task FeedInputAsync(ISpeechToTextSession session, CancellationToken token)
     {
         var reader = _input.Reader;
-        while (await reader.WaitToReadAsync(token))
+        while (await reader.WaitToReadAsync(token).ConfigureAwait(false))
         {
             while (reader.TryRead(out var frame))
             {
                 switch (frame.Type)
                 {
                     case FrameType.Audio:
-                        await session.SendAudioAsync(frame.Payload, token);
+                        await session.SendAudioAsync(frame.Payload, token).ConfigureAwait(false);
                         Interlocked.Add(ref _queuedBytes, -frame.Payload.Length);
                         if (Interlocked.Add(ref _uncredited, frame.Payload.Length) >= _window / 4)
-                            await SendCreditAsync(token);
+                            await SendCreditAsync(token).ConfigureAwait(false);
                         else
                             ArmCreditTimer();
                         break;
                     case FrameType.Finalize:
-                        await SendCreditAsync(token);
-                        await session.FinalizeAsync(token);
+                        await SendCreditAsync(token).ConfigureAwait(false);
+                        await session.FinalizeAsync(token).ConfigureAwait(false);
                         break;
                     case FrameType.Complete:
-                        await SendCreditAsync(token);
-                        await session.CompleteAsync(token);
+                        await SendCreditAsync(token).ConfigureAwait(false);
+                        await session.CompleteAsync(token).ConfigureAwait(false);
                         return;
                 }
             }
@@ -135,7 +135,7 @@ internal sealed class HostedSttSession : IHostedChannel
     {
         long bytes = Interlocked.Exchange(ref _uncredited, 0);
         if (bytes > 0)
-            await _connection.Writer.SendAsync(Frames.Credit(_channel, (uint)bytes), token);
+            await _connection.Writer.SendAsync(Frames.Credit(_channel, (uint)bytes), token).ConfigureAwait(false);
     }
 
     private void ArmCreditTimer()
@@ -163,7 +163,7 @@ internal sealed class HostedSttSession : IHostedChannel
     private async Task ForwardEventsAsync(ISpeechToTextSession session, CancellationToken token)
     {
         var writer = _connection.Writer;
-        await foreach (var e in session.ReadEventsAsync(token))
-            await writer.SendAsync(Frames.Json(FrameType.SttEvent, _channel, WireSttEvent.From(e)), token);
+        await foreach (var e in session.ReadEventsAsync(token).ConfigureAwait(false))
+            await writer.SendAsync(Frames.Json(FrameType.SttEvent, _channel, WireSttEvent.From(e)), token).ConfigureAwait(false);
     }
 }

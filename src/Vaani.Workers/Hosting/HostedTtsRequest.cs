@@ -53,25 +53,25 @@ internal sealed class HostedTtsRequest : IHostedChannel
         var writer = _connection.Writer;
         try
         {
-            await foreach (var e in _engine.SynthesizeAsync(_start.Request, token))
+            await foreach (var e in _engine.SynthesizeAsync(_start.Request, token).ConfigureAwait(false))
             {
                 switch (e)
                 {
                     case TtsWord word:
-                        await writer.SendAsync(Frames.Json(FrameType.TtsWord, _channel, word), token);
+                        await writer.SendAsync(Frames.Json(FrameType.TtsWord, _channel, word), token).ConfigureAwait(false);
                         break;
                     case TtsAudio audio:
                         var chunkSize = Math.Min(MaxChunk, _window.Size);
                         for (var offset = 0; offset < audio.Audio.Length; offset += chunkSize)
                         {
                             var chunk = audio.Audio.Slice(offset, Math.Min(chunkSize, audio.Audio.Length - offset));
-                            await _window.TakeAsync(chunk.Length, token);
-                            await writer.SendAsync(new Frame(FrameType.TtsAudio, _channel, chunk.ToArray()), token);
+                            await _window.TakeAsync(chunk.Length, token).ConfigureAwait(false);
+                            await writer.SendAsync(new Frame(FrameType.TtsAudio, _channel, chunk.ToArray()), token).ConfigureAwait(false);
                         }
                         break;
                 }
             }
-            await writer.SendAsync(Frame.Empty(FrameType.TtsDone, _channel), token);
+            await writer.SendAsync(Frame.Empty(FrameType.TtsDone, _channel), token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {

@@ -26,12 +26,12 @@ internal static partial class ParentWatch
                     {
                         if (GetParentPid() != expected)
                         {
-                            await Console.Error.WriteLineAsync($"worker: parent process {expected} is gone; exiting");
+                            await Console.Error.WriteLineAsync($"worker: parent process {expected} is gone; exiting").ConfigureAwait(false);
                             stop.Cancel();
                             return;
                         }
                     }
-                    while (await timer.WaitForNextTickAsync(stop.Token));
+                    while (await timer.WaitForNextTickAsync(stop.Token).ConfigureAwait(false));
                 }
                 catch (OperationCanceledException) { }
             });

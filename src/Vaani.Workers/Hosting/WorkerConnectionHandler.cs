@@ -24,17 +24,18 @@ internal sealed class WorkerConnectionHandler
 
     public async Task RunAsync(CancellationToken stopping)
     {
-        await using var stream = new NetworkStream(_socket, ownsSocket: true);
+        var stream = new NetworkStream(_socket, ownsSocket: true);
+        await using var streamScope = stream.ConfigureAwait(false);
         using var connectionCts = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         Writer = new FrameWriter(stream, _runtime.Options.WriteQueueFrames, () => new OperationCanceledException("the connection is closed"));
         try
         {
             var engines = _runtime.Engines;
             await Writer.SendAsync(Frames.Json(FrameType.Hello, 0, new HelloMessage(HelloMessage.CurrentProtocol, engines.Name, Environment.ProcessId,
-                engines.Stt?.Capabilities, engines.Tts?.Capabilities, _runtime.Capacity, _runtime.Options.AudioWindow)), connectionCts.Token);
+                engines.Stt?.Capabilities, engines.Tts?.Capabilities, _runtime.Capacity, _runtime.Options.AudioWindow)), connectionCts.Token).ConfigureAwait(false);
             var input = new BufferedStream(stream, 64 * 1024);
-            while (await FrameCodec.ReadAsync(input, connectionCts.Token) is { } frame)
-                await HandleAsync(frame, connectionCts.Token);
+            while (await FrameCodec.ReadAsync(input, connectionCts.Token).ConfigureAwait(false) is { } frame)
+                await HandleAsync(frame, connectionCts.Token).ConfigureAwait(false);
         }
         catch (ProtocolException ex)
         {
@@ -46,12 +47,12 @@ internal sealed class WorkerConnectionHandler
         }
         finally
         {
-            await connectionCts.CancelAsync();
+            await connectionCts.CancelAsync().ConfigureAwait(false);
             foreach (var channel in _channels.Values)
                 channel.Cancel();
-            await Task.WhenAll(_channels.Values.Select(c => c.Completion));
+            await Task.WhenAll(_channels.Values.Select(c => c.Completion)).ConfigureAwait(false);
             Writer.Complete();
-            try { await Writer.Completion.WaitAsync(TimeSpan.FromSeconds(2), CancellationToken.None); } catch (Exception) { }
+            try { await Writer.Completion.WaitAsync(TimeSpan.FromSeconds(2), CancellationToken.None).ConfigureAwait(false); } catch (Exception) { }
         }
     }
 
@@ -68,7 +69,7 @@ internal sealed class WorkerConnectionHandler
         switch (frame.Type)
         {
             case FrameType.Ping:
-                await Writer.SendAsync(new Frame(FrameType.Pong, 0, frame.Payload), cancellationToken);
+                await Writer.SendAsync(new Frame(FrameType.Pong, 0, frame.Payload), cancellationToken).ConfigureAwait(false);
                 break;
             case FrameType.StartStt:
                 await StartAsync(frame, () =>
@@ -76,7 +77,7 @@ internal sealed class WorkerConnectionHandler
                     var stt = _runtime.Engines.Stt ?? throw new EngineException("unsupported_request", $"pool '{_runtime.Engines.Name}' has no STT engine", isPermanent: true);
                     var start = WireJson.Deserialize<StartSttMessage>(frame.Payload, frame.Type);
                     return new HostedSttSession(frame.Channel, stt, start.Options, this, _runtime.Options.AudioWindow, cancellationToken);
-                }, cancellationToken);
+                }, cancellationToken).ConfigureAwait(false);
                 break;
             case FrameType.StartTts:
                 await StartAsync(frame, () =>
@@ -86,7 +87,7 @@ internal sealed class WorkerConnectionHandler
                     if (start.Window <= 0)
                         throw new ProtocolException("bad_payload", $"StartTts window must be positive, not {start.Window}");
                     return new HostedTtsRequest(frame.Channel, tts, start, this, cancellationToken);
-                }, cancellationToken);
+                }, cancellationToken).ConfigureAwait(false);
                 break;
             case FrameType.Audio or FrameType.Finalize or FrameType.Complete or FrameType.Credit:
                 // Frames for a channel that already ended (cancelled, failed) are expected races: drop them.
@@ -109,7 +110,7 @@ internal sealed class WorkerConnectionHandler
         if (!_runtime.TryAcquire())
         {
             await Writer.SendAsync(Frames.Error(frame.Channel, new EngineException("worker_busy",
-                $"worker {Environment.ProcessId} of pool '{_runtime.Engines.Name}' is at capacity ({_runtime.Capacity})", isPermanent: false)), cancellationToken);
+                $"worker {Environment.ProcessId} of pool '{_runtime.Engines.Name}' is at capacity ({_runtime.Capacity})", isPermanent: false)), cancellationToken).ConfigureAwait(false);
             return;
         }
         IHostedChannel channel;
@@ -120,7 +121,7 @@ internal sealed class WorkerConnectionHandler
         catch (EngineException ex)
         {
             _runtime.Release();
-            await Writer.SendAsync(Frames.Error(frame.Channel, ex), cancellationToken);
+            await Writer.SendAsync(Frames.Error(frame.Channel, ex), cancellationToken).ConfigureAwait(false);
             return;
         }
         catch

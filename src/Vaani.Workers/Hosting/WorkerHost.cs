@@ -25,7 +25,8 @@ public static class WorkerHost
         ArgumentException.ThrowIfNullOrWhiteSpace(options.Pool);
         ArgumentException.ThrowIfNullOrWhiteSpace(options.SocketPath);
         var catalog = options.Catalog ?? EngineCatalog.CreateDefault();
-        await using var engines = catalog.Create(options.Pool);
+        var engines = catalog.Create(options.Pool);
+        await using var enginesScope = engines.ConfigureAwait(false);
         var runtime = new WorkerRuntime(engines, options);
 
         var directory = Path.GetDirectoryName(Path.GetFullPath(options.SocketPath));
@@ -45,8 +46,8 @@ public static class WorkerHost
 
         if (options.ReadyOutput is { } ready)
         {
-            await ready.WriteLineAsync($"{ReadyPrefix} {options.SocketPath}");
-            await ready.FlushAsync(CancellationToken.None);
+            await ready.WriteLineAsync($"{ReadyPrefix} {options.SocketPath}").ConfigureAwait(false);
+            await ready.FlushAsync(CancellationToken.None).ConfigureAwait(false);
         }
 
         var connections = new ConcurrentDictionary<Task, byte>();
@@ -54,7 +55,7 @@ public static class WorkerHost
         {
             while (true)
             {
-                var socket = await listener.AcceptAsync(stop.Token);
+                var socket = await listener.AcceptAsync(stop.Token).ConfigureAwait(false);
                 var handler = new WorkerConnectionHandler(socket, runtime);
                 var task = handler.RunAsync(stop.Token);
                 connections.TryAdd(task, 0);
@@ -67,7 +68,7 @@ public static class WorkerHost
         finally
         {
             stop.Cancel();
-            await Task.WhenAll(connections.Keys);
+            await Task.WhenAll(connections.Keys).ConfigureAwait(false);
             try { File.Delete(options.SocketPath); } catch (IOException) { }
         }
     }

@@ -46,17 +46,17 @@ public static class WorkerProcess
         };
         try
         {
-            await WorkerHost.RunAsync(options, stop.Token);
+            await WorkerHost.RunAsync(options, stop.Token).ConfigureAwait(false);
             return 0;
         }
         catch (EngineException ex) when (ex.Code == "unknown_pool")
         {
-            await Console.Error.WriteLineAsync($"worker: {ex.Message}");
+            await Console.Error.WriteLineAsync($"worker: {ex.Message}").ConfigureAwait(false);
             return ExitUnknownPool;
         }
         catch (Exception ex)
         {
-            await Console.Error.WriteLineAsync($"worker: pool '{pool}' failed: {ex}");
+            await Console.Error.WriteLineAsync($"worker: pool '{pool}' failed: {ex}").ConfigureAwait(false);
             return 1;
         }
     }

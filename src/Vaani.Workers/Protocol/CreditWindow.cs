@@ -48,7 +48,7 @@ internal sealed class CreditWindow
                 _waiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 wait = _waiter.Task;
             }
-            await wait.WaitAsync(cancellationToken);
+            await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 

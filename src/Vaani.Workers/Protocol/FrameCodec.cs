@@ -13,7 +13,7 @@ public static class FrameCodec
     public static async ValueTask<Frame?> ReadAsync(Stream stream, CancellationToken cancellationToken, int maxPayloadSize = Frame.MaxPayloadSize)
     {
         var header = new byte[Frame.HeaderSize];
-        var got = await stream.ReadAtLeastAsync(header, Frame.HeaderSize, throwOnEndOfStream: false, cancellationToken);
+        var got = await stream.ReadAtLeastAsync(header, Frame.HeaderSize, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
         if (got == 0)
             return null;
         if (got < Frame.HeaderSize)
@@ -28,7 +28,7 @@ public static class FrameCodec
         if (length == 0)
             return Frame.Empty(type, channel);
         var payload = new byte[length];
-        got = await stream.ReadAtLeastAsync(payload, payload.Length, throwOnEndOfStream: false, cancellationToken);
+        got = await stream.ReadAtLeastAsync(payload, payload.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
         if (got < payload.Length)
             throw new ProtocolException("truncated_frame", $"the stream ended inside a {type} frame ({got} of {length} payload bytes)");
         return new Frame(type, channel, payload);
@@ -41,9 +41,9 @@ public static class FrameCodec
             throw new ProtocolException("frame_too_large", $"refusing to send a {frame.Type} frame of {frame.Payload.Length} bytes; the limit is {Frame.MaxPayloadSize} bytes");
         var header = new byte[Frame.HeaderSize];
         WriteHeader(header, frame.Type, frame.Channel, frame.Payload.Length);
-        await stream.WriteAsync(header, cancellationToken);
+        await stream.WriteAsync(header, cancellationToken).ConfigureAwait(false);
         if (!frame.Payload.IsEmpty)
-            await stream.WriteAsync(frame.Payload, cancellationToken);
+            await stream.WriteAsync(frame.Payload, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Encodes a frame header into <paramref name="destination"/> (at least <see cref="Frame.HeaderSize"/> bytes).</summary>

@@ -41,7 +41,7 @@ internal sealed class FrameWriter
             throw new ProtocolException("frame_too_large", $"refusing to send a {frame.Type} frame of {frame.Payload.Length} bytes; the limit is {Frame.MaxPayloadSize} bytes");
         try
         {
-            await _queue.Writer.WriteAsync(frame, cancellationToken);
+            await _queue.Writer.WriteAsync(frame, cancellationToken).ConfigureAwait(false);
         }
         catch (ChannelClosedException)
         {
@@ -60,11 +60,11 @@ internal sealed class FrameWriter
         try
         {
             var reader = _queue.Reader;
-            while (await reader.WaitToReadAsync())
+            while (await reader.WaitToReadAsync().ConfigureAwait(false))
             {
                 while (reader.TryRead(out var frame))
-                    await FrameCodec.WriteAsync(_stream, frame, CancellationToken.None);
-                await _stream.FlushAsync();
+                    await FrameCodec.WriteAsync(_stream, frame, CancellationToken.None).ConfigureAwait(false);
+                await _stream.FlushAsync().ConfigureAwait(false);
             }
         }
         catch (Exception ex)

@@ -23,7 +23,7 @@ internal sealed class StderrTail
     {
         try
         {
-            while (await reader.ReadLineAsync() is { } line)
+            while (await reader.ReadLineAsync().ConfigureAwait(false) is { } line)
             {
                 lock (_lines)
                 {

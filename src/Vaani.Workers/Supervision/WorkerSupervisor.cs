@@ -70,7 +70,7 @@ public sealed class WorkerSupervisor : IAsyncDisposable
                     return;
                 changed = _changed.Task;
             }
-            await changed.WaitAsync(cancellationToken);
+            await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -80,8 +80,8 @@ public sealed class WorkerSupervisor : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _stop.CancelAsync();
-        await Task.WhenAll(_loops);
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await Task.WhenAll(_loops).ConfigureAwait(false);
         foreach (var worker in Workers)
         {
             SetState(worker, WorkerState.Stopped);
@@ -106,14 +106,14 @@ public sealed class WorkerSupervisor : IAsyncDisposable
                 process = Launch(worker.SocketPath);
                 worker.ProcessId = process.Id;
                 stderr = new StderrTail(process);
-                await WaitForReadyAsync(process, worker.SocketPath, stop);
-                connection = await WorkerConnection.ConnectAsync(worker.SocketPath, _options.Connection, stop);
+                await WaitForReadyAsync(process, worker.SocketPath, stop).ConfigureAwait(false);
+                connection = await WorkerConnection.ConnectAsync(worker.SocketPath, _options.Connection, stop).ConfigureAwait(false);
                 if (connection.Hello.Pool != _options.Pool)
                     throw new InvalidOperationException($"the worker serves pool '{connection.Hello.Pool}', not '{_options.Pool}'");
                 worker.Connection = connection;
                 servingSince = _time.GetTimestamp();
                 SetState(worker, WorkerState.Serving);
-                await Task.WhenAny(process.WaitForExitAsync(stop), connection.Closed);
+                await Task.WhenAny(process.WaitForExitAsync(stop), connection.Closed).ConfigureAwait(false);
                 stop.ThrowIfCancellationRequested();
                 reason = process.HasExited
                     ? $"the process exited with code {process.ExitCode}"
@@ -136,10 +136,10 @@ public sealed class WorkerSupervisor : IAsyncDisposable
                     // unless the supervisor itself is shutting down.
                     if (!stop.IsCancellationRequested)
                         connection.Abort(process is { HasExited: true } ? $"the process exited with code {process.ExitCode}" : "the supervisor declared it dead");
-                    await connection.DisposeAsync();
+                    await connection.DisposeAsync().ConfigureAwait(false);
                 }
                 if (process is not null)
-                    await KillAsync(process);
+                    await KillAsync(process).ConfigureAwait(false);
             }
             if (stop.IsCancellationRequested)
             {
@@ -149,7 +149,7 @@ public sealed class WorkerSupervisor : IAsyncDisposable
 
             var exitCode = process is { HasExited: true } ? process.ExitCode : (int?)null;
             if (stderr is not null)
-                await stderr.Completion.WaitAsync(TimeSpan.FromSeconds(1), CancellationToken.None).ContinueWith(_ => { }, TaskScheduler.Default);
+                await stderr.Completion.WaitAsync(TimeSpan.FromSeconds(1), CancellationToken.None).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
             process?.Dispose();
             SetState(worker, WorkerState.Dead);
             WorkerDied?.Invoke(this, new WorkerDiedEventArgs(worker, worker.ProcessId, exitCode, reason, stderr?.Snapshot() ?? []));
@@ -163,7 +163,7 @@ public sealed class WorkerSupervisor : IAsyncDisposable
             SetState(worker, WorkerState.Backoff);
             try
             {
-                await Task.Delay(worker.RestartDelay.Value, _time, stop);
+                await Task.Delay(worker.RestartDelay.Value, _time, stop).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -204,7 +204,7 @@ public sealed class WorkerSupervisor : IAsyncDisposable
         var expected = $"{WorkerHost.ReadyPrefix} {socketPath}";
         try
         {
-            while (await process.StandardOutput.ReadLineAsync(linked.Token) is { } line)
+            while (await process.StandardOutput.ReadLineAsync(linked.Token).ConfigureAwait(false) is { } line)
             {
                 if (line == expected)
                 {
@@ -219,7 +219,7 @@ public sealed class WorkerSupervisor : IAsyncDisposable
         {
             throw new TimeoutException($"the worker printed no ready line within {_options.ReadyTimeout.TotalSeconds:0.###} s");
         }
-        await process.WaitForExitAsync(stop);
+        await process.WaitForExitAsync(stop).ConfigureAwait(false);
         throw new InvalidOperationException($"the worker exited with code {process.ExitCode} before it was ready");
     }
 
@@ -229,7 +229,7 @@ public sealed class WorkerSupervisor : IAsyncDisposable
         {
             if (!process.HasExited)
                 process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception or TimeoutException)
         {

@@ -233,3 +233,65 @@ public sealed class RemoteSttCreditTests
         Assert.Equal(TimeSpan.FromSeconds(1.02), events.OfType<SttFinal>().Last().End);
     }
 }
+
+public sealed class RemoteSttCallerContextTests
+{
+    /// <summary>
+    /// A caller whose awaits resume on a context with one thread (a UI thread, a test framework) used
+    /// to lend that context to the connection: the frame writer resumed inline on the caller's thread,
+    /// captured its context, and from then on every ping and frame waited for that thread. A busy
+    /// caller then stalled the connection until the liveness timeout declared the worker lost.
+    /// </summary>
+    [Fact]
+    public async Task CallerContextBusy_ConnectionKeepsPingingAndServing()
+    {
+        await using var worker = await TestWorker.StartAsync();
+        var options = new WorkerConnectionOptions { PingInterval = TimeSpan.FromMilliseconds(100), LivenessTimeout = TimeSpan.FromSeconds(1) };
+        using var context = new SingleThreadContext();
+        var (connection, session) = await context.RunAsync(async () =>
+        {
+            var connection = await WorkerConnection.ConnectAsync(worker.SocketPath, options, CancellationToken.None);
+            var session = await connection.Stt!.StartSessionAsync(new SttSessionOptions(), CancellationToken.None);
+            await session.SendAudioAsync(TestAudio.Linear16(0.5), CancellationToken.None);
+            return (connection, session);
+        }).WaitAsync(TimeSpan.FromSeconds(30));
+        await using var _ = connection;
+
+        await context.BlockAsync(TimeSpan.FromSeconds(3)).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.True(connection.IsAlive, connection.LostReason?.Message);
+        // The session still works from another thread.
+        await session.SendAudioAsync(TestAudio.Linear16(1.5), CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        await session.CompleteAsync(CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        var events = new List<SttEvent>();
+        await foreach (var e in session.ReadEventsAsync(CancellationToken.None).WithCancellation(CancellationToken.None))
+            events.Add(e);
+        Assert.Equal("w0 w1", string.Join(' ', events.OfType<SttFinal>().Select(f => f.Text)));
+        await session.DisposeAsync();
+    }
+}
+
+public sealed class WorkerConnectCallerThreadTests
+{
+    /// <summary>Waiting for a slow worker's Hello must not hold the caller's thread (its reads block in poll(2)).</summary>
+    [Fact]
+    public async Task ConnectAsync_WorkerSlowToGreet_CallerThreadStaysFree()
+    {
+        using var dir = new TempDir();
+        var path = Path.Combine(dir.Path, "silent.sock");
+        using var listener = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+        listener.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(path));
+        listener.Listen(1); // accepts (in the kernel) and never says Hello
+        using var context = new SingleThreadContext();
+        var options = new WorkerConnectionOptions { ConnectTimeout = TimeSpan.FromSeconds(3) };
+
+        var connect = context.RunAsync(() => WorkerConnection.ConnectAsync(path, options, CancellationToken.None));
+        var free = await context.RunAsync(() => Task.FromResult(true)).WaitAsync(TimeSpan.FromSeconds(1.5));
+
+        Assert.True(free);
+        Assert.False(connect.IsCompleted);
+        var ex = await Assert.ThrowsAsync<EngineException>(() => connect.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal("worker_unavailable", ex.Code);
+        Assert.Contains("no Hello within 3 s", ex.Message);
+    }
+}

@@ -43,7 +43,7 @@ public sealed partial class FfmpegDecoder
         var format = AudioFormat.Linear16(sampleRate);
 
         var header = new byte[ContainerSniffer.HeaderLength];
-        int headerLength = await input.ReadAtLeastAsync(header, header.Length, throwOnEndOfStream: false, cancellationToken);
+        int headerLength = await input.ReadAtLeastAsync(header, header.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
         if (headerLength == 0)
             throw new AudioFormatException("audio input is empty");
         var container = ContainerSniffer.Detect(header.AsSpan(0, headerLength));
@@ -56,14 +56,14 @@ public sealed partial class FfmpegDecoder
             try
             {
                 if (container == AudioContainer.Mp4)
-                    spool = await SpoolAsync(header.AsMemory(0, headerLength), input, limits.MaxInputBytes, deadline.Token);
-                byte[] data = await RunAsync(spool?.Name, header.AsMemory(0, headerLength), input, sampleRate, limits, deadline.Token);
+                    spool = await SpoolAsync(header.AsMemory(0, headerLength), input, limits.MaxInputBytes, deadline.Token).ConfigureAwait(false);
+                byte[] data = await RunAsync(spool?.Name, header.AsMemory(0, headerLength), input, sampleRate, limits, deadline.Token).ConfigureAwait(false);
                 return new DecodedAudio(format, container, data);
             }
             finally
             {
                 if (spool is not null)
-                    await spool.DisposeAsync();
+                    await spool.DisposeAsync().ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && deadline.IsCancellationRequested)
@@ -106,17 +106,18 @@ public sealed partial class FfmpegDecoder
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(token);
         // Kill on cancellation immediately, even while a read or write is blocked.
-        await using var killOnCancel = stop.Token.Register(() => Kill(process));
+        var killOnCancel = stop.Token.Register(() => Kill(process));
+        await using var killOnCancelScope = killOnCancel.ConfigureAwait(false);
         Task<string> stderr = ReadErrorsAsync(process.StandardError.BaseStream);
         Task stdin = path is null ? FeedAsync(header, input, process, limits.MaxInputBytes, stop.Token) : Task.CompletedTask;
         long maxBytes = (long)(limits.MaxDuration.TotalSeconds * sampleRate) * 2;
         try
         {
-            byte[] data = await ReadOutputAsync(process.StandardOutput.BaseStream, maxBytes, limits.MaxDuration, stop.Token);
-            await process.WaitForExitAsync(stop.Token);
-            await stdin; // surfaces "input too large", which also ends ffmpeg early
+            byte[] data = await ReadOutputAsync(process.StandardOutput.BaseStream, maxBytes, limits.MaxDuration, stop.Token).ConfigureAwait(false);
+            await process.WaitForExitAsync(stop.Token).ConfigureAwait(false);
+            await stdin.ConfigureAwait(false); // surfaces "input too large", which also ends ffmpeg early
             if (process.ExitCode != 0)
-                throw new AudioFormatException($"audio could not be decoded: {Describe(await stderr, path)}");
+                throw new AudioFormatException($"audio could not be decoded: {Describe(await stderr.ConfigureAwait(false), path)}");
             if (data.Length == 0)
                 throw new AudioFormatException("audio could not be decoded: the input contains no audio samples");
             return data;
@@ -124,9 +125,9 @@ public sealed partial class FfmpegDecoder
         catch (Exception)
         {
             Kill(process);
-            await stop.CancelAsync();
+            await stop.CancelAsync().ConfigureAwait(false);
             // If the feeder refused an oversized input, that is the cause; anything it hit after the kill is not.
-            try { await stdin; }
+            try { await stdin.ConfigureAwait(false); }
             catch (AudioFormatException) { throw; }
             catch (Exception) { /* a consequence of the kill */ }
             throw;
@@ -135,7 +136,7 @@ public sealed partial class FfmpegDecoder
         {
             // Reap the child before returning: no zombie, no orphan.
             Kill(process);
-            await process.WaitForExitAsync(CancellationToken.None);
+            await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
         }
     }
 
@@ -144,11 +145,11 @@ public sealed partial class FfmpegDecoder
         Stream stdin = process.StandardInput.BaseStream;
         try
         {
-            await stdin.WriteAsync(header, token);
+            await stdin.WriteAsync(header, token).ConfigureAwait(false);
             long total = header.Length;
             var buffer = new byte[ChunkBytes];
             int n;
-            while ((n = await input.ReadAsync(buffer, token)) > 0)
+            while ((n = await input.ReadAsync(buffer, token).ConfigureAwait(false)) > 0)
             {
                 total += n;
                 if (total > maxInputBytes)
@@ -156,7 +157,7 @@ public sealed partial class FfmpegDecoder
                     Kill(process); // stop decoding now rather than after the bytes already sent
                     throw new AudioFormatException($"audio input is larger than the limit of {maxInputBytes} bytes");
                 }
-                await stdin.WriteAsync(buffer.AsMemory(0, n), token);
+                await stdin.WriteAsync(buffer.AsMemory(0, n), token).ConfigureAwait(false);
             }
         }
         catch (IOException)
@@ -166,7 +167,7 @@ public sealed partial class FfmpegDecoder
         }
         finally
         {
-            try { await stdin.DisposeAsync(); } catch (IOException) { }
+            try { await stdin.DisposeAsync().ConfigureAwait(false); } catch (IOException) { }
         }
     }
 
@@ -175,7 +176,7 @@ public sealed partial class FfmpegDecoder
         using var output = new MemoryStream();
         var buffer = new byte[ChunkBytes];
         int n;
-        while ((n = await stdout.ReadAsync(buffer, token)) > 0)
+        while ((n = await stdout.ReadAsync(buffer, token).ConfigureAwait(false)) > 0)
         {
             if (output.Length + n > maxBytes)
                 throw new AudioFormatException($"audio is longer than the limit of {maxDuration.TotalSeconds:0.###} s");
@@ -191,7 +192,7 @@ public sealed partial class FfmpegDecoder
         var kept = new MemoryStream();
         var buffer = new byte[4096];
         int n;
-        while ((n = await stderr.ReadAsync(buffer)) > 0)
+        while ((n = await stderr.ReadAsync(buffer).ConfigureAwait(false)) > 0)
         {
             if (kept.Length < MaxErrorChars)
                 kept.Write(buffer, 0, (int)Math.Min(n, MaxErrorChars - kept.Length));
@@ -213,23 +214,23 @@ public sealed partial class FfmpegDecoder
         var file = new FileStream(path, options);
         try
         {
-            await file.WriteAsync(header, token);
+            await file.WriteAsync(header, token).ConfigureAwait(false);
             long total = header.Length;
             var buffer = new byte[ChunkBytes];
             int n;
-            while ((n = await input.ReadAsync(buffer, token)) > 0)
+            while ((n = await input.ReadAsync(buffer, token).ConfigureAwait(false)) > 0)
             {
                 total += n;
                 if (total > maxInputBytes)
                     throw new AudioFormatException($"audio input is larger than the limit of {maxInputBytes} bytes");
-                await file.WriteAsync(buffer.AsMemory(0, n), token);
+                await file.WriteAsync(buffer.AsMemory(0, n), token).ConfigureAwait(false);
             }
-            await file.FlushAsync(token);
+            await file.FlushAsync(token).ConfigureAwait(false);
             return file;
         }
         catch
         {
-            await file.DisposeAsync();
+            await file.DisposeAsync().ConfigureAwait(false);
             throw;
         }
     }
