@@ -22,6 +22,31 @@ internal static partial class ProcStat
         return TimeSpan.FromSeconds((utime + stime) / (double)TicksPerSecond);
     }
 
+    /// <summary>
+    /// Context switches of every live thread of <paramref name="pid"/> (voluntary + involuntary, from
+    /// <c>/proc/&lt;pid&gt;/task/*/status</c>); a thread that already exited no longer counts.
+    /// </summary>
+    public static long ContextSwitches(int pid)
+    {
+        long total = 0;
+        foreach (var task in Directory.GetDirectories($"/proc/{pid}/task"))
+        {
+            try
+            {
+                foreach (var line in File.ReadLines(Path.Combine(task, "status")))
+                {
+                    if (line.StartsWith("voluntary_ctxt_switches:", StringComparison.Ordinal) || line.StartsWith("nonvoluntary_ctxt_switches:", StringComparison.Ordinal))
+                        total += long.Parse(line[(line.IndexOf(':') + 1)..].Trim(), CultureInfo.InvariantCulture);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // The thread ended between listing and reading.
+            }
+        }
+        return total;
+    }
+
     public static long RssBytes(int pid)
     {
         foreach (var line in File.ReadLines($"/proc/{pid}/status"))

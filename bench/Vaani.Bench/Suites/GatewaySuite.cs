@@ -203,6 +203,7 @@ internal static class GatewaySuite
         table.Add("proxy CPU with no session", Percent(gatewayIdle.Cpu), Percent(nginxIdle.Cpu), "", "", "");
         table.Add("proxy CPU per frame above idle", Micros(gateway.CpuMicrosPerFrameAboveIdle(gatewayIdle.Cpu)), Micros(nginx.CpuMicrosPerFrameAboveIdle(nginxIdle.Cpu)), "", "≤ nginx",
             Mark(gateway.CpuMicrosPerFrameAboveIdle(gatewayIdle.Cpu) <= nginx.CpuMicrosPerFrameAboveIdle(nginxIdle.Cpu)));
+        table.Add("proxy context switches per frame", Format.Number(gateway.SwitchesPerFrame, "0.00"), Format.Number(nginx.SwitchesPerFrame, "0.00"), "", "", "");
         table.Add("path CPU per frame (proxy + backend or worker)", Micros(gateway.PathCpuMicrosPerFrame), Micros(nginx.PathCpuMicrosPerFrame), Micros(direct.CpuMicrosPerFrame), "", "");
         table.Add("RSS per idle session (all)", Kib(gatewayIdle.Memory.PerSession), Kib(nginxIdle.Memory.PerSession), "", "≤ 32 KiB", Mark(gatewayIdle.Memory.PerSession <= 32 * 1024));
         table.Add("RSS per idle session (marginal)", Kib(gatewayIdle.Memory.Marginal), Kib(nginxIdle.Memory.Marginal), "", "≤ 32 KiB", Mark(gatewayIdle.Memory.Marginal <= 32 * 1024));
@@ -212,6 +213,7 @@ internal static class GatewaySuite
         table.Add("sessions not closed cleanly", Count(gateway.FailedCloses), Count(nginx.FailedCloses), Count(direct.FailedCloses), "", "");
         table.Print(output);
         output.WriteLine("CPU: utime + stime of the gateway process (workers excluded) or of the nginx worker process, over the measured window, per audio frame sent by the clients.");
+        output.WriteLine("context switches: voluntary + involuntary, summed over the process's threads (/proc/<pid>/task/*/status); on this kind of machine each one costs microseconds.");
         output.WriteLine("path CPU adds the process behind the proxy: the echo backend for nginx, the stt-passthrough worker for the gateway.");
         output.WriteLine("direct column: CPU of the echo backend itself (a minimal Kestrel WebSocket app), for scale.");
         output.WriteLine($"RSS per idle session: VmRSS growth with {IdleSessions} sessions open and silent, 1 s after the last session.started, mean of {gatewayIdle.Memory.Samples} samples");
