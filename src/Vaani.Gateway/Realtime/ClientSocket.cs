@@ -18,6 +18,7 @@ public sealed class ClientSocket : IAsyncDisposable
     private readonly WebSocket _socket;
     private readonly Channel<Outbound> _outbound;
     private readonly CancellationTokenSource _abort = new();
+    private readonly CancellationTokenSource _disposed = new(); // ends timers that would otherwise keep this socket alive
     private readonly Task _sender;
     private int _closing;
 
@@ -158,13 +159,19 @@ public sealed class ClientSocket : IAsyncDisposable
 
     private async Task AbortUnlessClosedAsync(TimeSpan timeout)
     {
-        await Task.Delay(timeout).ConfigureAwait(false);
+        // Ends early on dispose: once the handler is done the server tears the connection down anyway,
+        // and a pending timer would keep this object and its WebSocket alive for the whole timeout.
+        try { await Task.Delay(timeout, _disposed.Token).ConfigureAwait(false); }
+        catch (OperationCanceledException) { return; }
         if (_socket.State != WebSocketState.Closed) Abort();
     }
 
     private async Task<bool> WaitSenderAsync(TimeSpan timeout)
     {
-        var done = await Task.WhenAny(_sender, Task.Delay(timeout)).ConfigureAwait(false);
+        if (_sender.IsCompleted) return true;
+        using var stop = new CancellationTokenSource();
+        var done = await Task.WhenAny(_sender, Task.Delay(timeout, stop.Token)).ConfigureAwait(false);
+        stop.Cancel(); // no timer outlives the wait
         return done == _sender;
     }
 
@@ -198,6 +205,8 @@ public sealed class ClientSocket : IAsyncDisposable
     {
         _outbound.Writer.TryComplete();
         if (!await WaitSenderAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false)) Abort();
+        _disposed.Cancel();
+        _disposed.Dispose();
         _abort.Dispose();
     }
 

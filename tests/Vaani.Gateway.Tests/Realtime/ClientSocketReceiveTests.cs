@@ -133,3 +133,42 @@ public sealed class ClientSocketReceiveTests : IAsyncLifetime
         Assert.Null(await receiving);
     }
 }
+
+public sealed class ClientSocketLifetimeTests
+{
+    /// <summary>
+    /// A close whose handshake the peer never completes arms an abort timer for the flush timeout
+    /// (30 s by default). Once the socket is disposed (its handler is done), nothing may keep it
+    /// alive for that long: under churn every closed socket would otherwise stay in memory.
+    /// </summary>
+    [Fact]
+    public async Task DisposeAsync_AfterCloseThePeerNeverAnswers_SocketIsCollectable()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        using var connect = new TcpClient();
+        var accepting = listener.AcceptTcpClientAsync();
+        await connect.ConnectAsync(IPAddress.Loopback, ((IPEndPoint)listener.LocalEndpoint).Port);
+        using var accepted = await accepting;
+        // The peer is a bare TCP client: it never reads, so it never answers the close frame.
+        var weak = await CloseAndDisposeAsync(accepted.GetStream());
+
+        for (int i = 0; i < 20 && weak.IsAlive; i++)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            await Task.Delay(50);
+        }
+        Assert.False(weak.IsAlive, "a disposed ClientSocket is still referenced (by a pending close timer)");
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static async Task<WeakReference> CloseAndDisposeAsync(Stream stream)
+    {
+        var server = WebSocket.CreateFromStream(stream, new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = TimeSpan.Zero });
+        var socket = new ClientSocket(server, maxQueuedMessages: 8);
+        await socket.CloseAsync(CloseCodes.Normal, "done", "done", TimeSpan.FromSeconds(30)).WaitAsync(TimeSpan.FromSeconds(10));
+        await socket.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        return new WeakReference(socket);
+    }
+}
