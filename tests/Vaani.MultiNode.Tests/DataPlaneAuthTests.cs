@@ -152,6 +152,49 @@ public sealed class DataPlaneAuthTests(ControlledNodeFixture node)
         }
     }
 
+    /// <summary>
+    /// The same for Deepgram's live socket: a client that opens its next stream the moment
+    /// <c>Metadata</c> (the last message before the close) arrives is admitted at a limit of 1.
+    /// </summary>
+    [Fact]
+    public async Task DeepgramListen_NextOpenedOnMetadata_AdmittedAtConcurrencyLimit()
+    {
+        var key = (await node.TenantAsync("t-dg-back-to-back", new TenantQuotas { MaxConcurrentStt = 1 }, ["stt"]))[0];
+        var audio = RepoPaths.GoForward()[..6400];
+        var uri = new Uri($"ws://{node.GatewayUri.Authority}/v1/listen?encoding=linear16&sample_rate=16000&channels=1");
+        var sockets = new List<ClientWebSocket>();
+        try
+        {
+            for (var i = 0; i < 8; i++)
+            {
+                var ws = new ClientWebSocket();
+                sockets.Add(ws);
+                ws.Options.CollectHttpResponseDetails = true;
+                ws.Options.SetRequestHeader("Authorization", "Token " + key);
+                try
+                {
+                    await ws.ConnectAsync(uri, CancellationToken.None);
+                }
+                catch (WebSocketException ex)
+                {
+                    Assert.Fail($"stream {i} was refused with HTTP {(int)ws.HttpStatusCode} right after the previous one's Metadata: {ex.Message}");
+                }
+                await ws.SendAsync(audio, WebSocketMessageType.Binary, true, CancellationToken.None);
+                await ws.SendAsync("{\"type\":\"CloseStream\"}"u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
+                // Read up to Metadata only; the close handshake is left to finish in the background.
+                while (await Wire.ReceiveJsonAsync(ws, TimeSpan.FromSeconds(30)) is { } message)
+                {
+                    if (message.GetProperty("type").GetString() == "Metadata")
+                        break;
+                }
+            }
+        }
+        finally
+        {
+            foreach (var ws in sockets) ws.Dispose();
+        }
+    }
+
     [Fact]
     public async Task Requests_OverKeyRateLimit_Get429WithRetryAfter()
     {

@@ -68,14 +68,16 @@ internal sealed class DeepgramListenSocket(IEngineRouter router, ISessionGuard g
             ctx.Response.Headers["dg-request-id"] = requestId;
             using var ws = await ctx.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = options.KeepAliveInterval, SubProtocol = CompatAuth.SubProtocol(ctx) });
             await using var client = new ClientSocket(ws, options.OutboundQueueMessages, options.SlowReaderTimeout);
-            var run = new LiveRun(this, client, pool, query, requestId, ctx.RequestAborted);
-            using var drainRegistration = drain.Register(() => _ = client.CloseAsync(CloseCodes.ServiceRestart, "draining", "this node is shutting down: reconnect to continue", options.FlushTimeout));
-            try { await run.RunAsync(); }
-            finally
+            LiveRun? run = null;
+            // One usage record per channel session, exactly once: before the final Metadata on a clean
+            // close (so the slots are free when the client sees the close), else when the socket ends.
+            await using var usage = new UsageOnExit(async () =>
             {
-                // One usage record per channel session.
-                foreach (var t in leases) await t.RecordUsageAsync(run.AudioSeconds, 0, pool.Name);
-            }
+                foreach (var t in leases) await t.RecordUsageAsync(run?.AudioSeconds ?? 0, 0, pool.Name);
+            });
+            run = new LiveRun(this, client, pool, query, requestId, usage, ctx.RequestAborted);
+            using var drainRegistration = drain.Register(() => _ = client.CloseAsync(CloseCodes.ServiceRestart, "draining", "this node is shutting down: reconnect to continue", options.FlushTimeout));
+            await run.RunAsync();
         }
         finally
         {
@@ -84,7 +86,7 @@ internal sealed class DeepgramListenSocket(IEngineRouter router, ISessionGuard g
     }
 
     /// <summary>One connection's state: its sessions (created on the first audio) and their forwarders.</summary>
-    private sealed class LiveRun(DeepgramListenSocket owner, ClientSocket client, EnginePool<ISpeechToTextEngine> pool, DeepgramListenOptions query, string requestId, CancellationToken aborted)
+    private sealed class LiveRun(DeepgramListenSocket owner, ClientSocket client, EnginePool<ISpeechToTextEngine> pool, DeepgramListenOptions query, string requestId, UsageOnExit usage, CancellationToken aborted)
     {
         private readonly List<SttStreamSession> _sessions = [];
         private readonly List<Task<Exception?>> _forwarders = [];
@@ -190,6 +192,7 @@ internal sealed class DeepgramListenSocket(IEngineRouter router, ISessionGuard g
                 }
                 if ((await all).Any(f => f is not null)) return; // closed by the forwarder
                 double seconds = _format is null ? 0 : _format.DurationOf(_bytes - _bytes % _format.BytesPerFrame).TotalSeconds;
+                await usage.DisposeAsync(); // slots free before the client sees Metadata and the close
                 client.TrySendJson(_messages?.Metadata(_created, seconds) ?? new DeepgramLiveMessages(requestId, pool.Name, pool.Capabilities.Name, query, 1).Metadata(_created, 0));
                 await client.CloseAsync(CloseCodes.Normal, "done", "done", flushTimeout);
             }
