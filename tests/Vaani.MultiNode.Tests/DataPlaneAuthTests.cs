@@ -195,6 +195,35 @@ public sealed class DataPlaneAuthTests(ControlledNodeFixture node)
         }
     }
 
+    /// <summary>And for the TTS socket: the next one, opened the moment the close frame arrives, is admitted.</summary>
+    [Fact]
+    public async Task TtsSocket_NextOpenedOnClose_AdmittedAtConcurrencyLimit()
+    {
+        var key = (await node.TenantAsync("t-tts-back-to-back", new TenantQuotas { MaxConcurrentTts = 1 }, ["tts"]))[0];
+        var uri = new Uri($"ws://{node.GatewayUri.Authority}/v1/tts/stream");
+        for (var i = 0; i < 8; i++)
+        {
+            using var ws = new ClientWebSocket();
+            ws.Options.CollectHttpResponseDetails = true;
+            ws.Options.SetRequestHeader("Authorization", "Token " + key);
+            try
+            {
+                await ws.ConnectAsync(uri, CancellationToken.None);
+            }
+            catch (WebSocketException ex)
+            {
+                Assert.Fail($"socket {i} was refused with HTTP {(int)ws.HttpStatusCode} right after the previous one closed: {ex.Message}");
+            }
+            await ws.SendAsync("{\"type\":\"speak\",\"context_id\":\"c1\",\"text\":\"Hi.\"}"u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
+            await ws.SendAsync("{\"type\":\"close\"}"u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
+            var done = false;
+            while (await Wire.ReceiveJsonAsync(ws, TimeSpan.FromSeconds(30)) is { } message)
+                done |= message.GetProperty("type").GetString() == "done";
+            Assert.True(done, $"socket {i} closed without its context's done");
+            Assert.Equal(WebSocketCloseStatus.NormalClosure, ws.CloseStatus);
+        }
+    }
+
     [Fact]
     public async Task Requests_OverKeyRateLimit_Get429WithRetryAfter()
     {

@@ -67,12 +67,15 @@ internal sealed class TtsStreamEndpoint(IEngineRouter router, ISessionGuard guar
         });
         using var drainRegistration = drain.Register(() =>
             _ = client.CloseWithErrorAsync(CloseCodes.ServiceRestart, "draining", "this node is shutting down: reconnect to continue", options.FlushTimeout));
-        var socket = new TtsSocket(client, output, options, router, defaultVoice, defaultLanguage);
-        try { await socket.RunAsync(); }
-        finally { await ticket.RecordUsageAsync(socket.AudioSeconds, socket.Characters, defaultPool.Name); }
+        TtsSocket? socket = null;
+        // Recorded exactly once: before the normal close frame (so the slot is free when the client
+        // sees the close), else when the socket ends.
+        await using var usage = new UsageOnExit(() => ticket.RecordUsageAsync(socket?.AudioSeconds ?? 0, socket?.Characters ?? 0, defaultPool.Name));
+        socket = new TtsSocket(client, output, options, router, defaultVoice, defaultLanguage, usage);
+        await socket.RunAsync();
     }
 
-    private sealed class TtsSocket(ClientSocket client, TtsOutputFormat output, GatewayOptions options, IEngineRouter router, string? defaultVoice, string? defaultLanguage)
+    private sealed class TtsSocket(ClientSocket client, TtsOutputFormat output, GatewayOptions options, IEngineRouter router, string? defaultVoice, string? defaultLanguage, UsageOnExit usage)
     {
         private readonly ConcurrentDictionary<string, TtsContext> _contexts = new(StringComparer.Ordinal);
         private long _characters;
@@ -123,6 +126,7 @@ internal sealed class TtsStreamEndpoint(IEngineRouter router, ISessionGuard guar
                 await client.CloseWithErrorAsync(CloseCodes.Internal, "flush_timeout", "synthesis did not finish in time", options.FlushTimeout);
                 return;
             }
+            await usage.DisposeAsync();
             await client.CloseAsync(CloseCodes.Normal, "done", "done", options.FlushTimeout);
         }
 
