@@ -136,17 +136,7 @@ public sealed class DataPlaneAuthTests(ControlledNodeFixture node)
         var audio = RepoPaths.GoForward()[..6400];
         for (var i = 0; i < 8; i++)
         {
-            using var ws = new ClientWebSocket();
-            ws.Options.CollectHttpResponseDetails = true;
-            ws.Options.SetRequestHeader("Authorization", "Token " + key);
-            try
-            {
-                await ws.ConnectAsync(new Uri($"ws://{node.GatewayUri.Authority}/v1/stt/stream"), CancellationToken.None);
-            }
-            catch (WebSocketException ex)
-            {
-                Assert.Fail($"session {i} was refused with HTTP {(int)ws.HttpStatusCode} right after the previous one closed: {ex.Message}");
-            }
+            using var ws = await ConnectAdmittedAsync(new Uri($"ws://{node.GatewayUri.Authority}/v1/stt/stream"), key, $"session {i}");
             var (_, seconds) = await Wire.RunSttAsync(ws, audio);
             Assert.Equal(0.2, seconds, 3);
         }
@@ -167,18 +157,8 @@ public sealed class DataPlaneAuthTests(ControlledNodeFixture node)
         {
             for (var i = 0; i < 8; i++)
             {
-                var ws = new ClientWebSocket();
+                var ws = await ConnectAdmittedAsync(uri, key, $"stream {i}");
                 sockets.Add(ws);
-                ws.Options.CollectHttpResponseDetails = true;
-                ws.Options.SetRequestHeader("Authorization", "Token " + key);
-                try
-                {
-                    await ws.ConnectAsync(uri, CancellationToken.None);
-                }
-                catch (WebSocketException ex)
-                {
-                    Assert.Fail($"stream {i} was refused with HTTP {(int)ws.HttpStatusCode} right after the previous one's Metadata: {ex.Message}");
-                }
                 await ws.SendAsync(audio, WebSocketMessageType.Binary, true, CancellationToken.None);
                 await ws.SendAsync("{\"type\":\"CloseStream\"}"u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
                 // Read up to Metadata only; the close handshake is left to finish in the background.
@@ -203,17 +183,7 @@ public sealed class DataPlaneAuthTests(ControlledNodeFixture node)
         var uri = new Uri($"ws://{node.GatewayUri.Authority}/v1/tts/stream");
         for (var i = 0; i < 8; i++)
         {
-            using var ws = new ClientWebSocket();
-            ws.Options.CollectHttpResponseDetails = true;
-            ws.Options.SetRequestHeader("Authorization", "Token " + key);
-            try
-            {
-                await ws.ConnectAsync(uri, CancellationToken.None);
-            }
-            catch (WebSocketException ex)
-            {
-                Assert.Fail($"socket {i} was refused with HTTP {(int)ws.HttpStatusCode} right after the previous one closed: {ex.Message}");
-            }
+            using var ws = await ConnectAdmittedAsync(uri, key, $"socket {i}");
             await ws.SendAsync("{\"type\":\"speak\",\"context_id\":\"c1\",\"text\":\"Hi.\"}"u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
             await ws.SendAsync("{\"type\":\"close\"}"u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
             var done = false;
@@ -222,6 +192,25 @@ public sealed class DataPlaneAuthTests(ControlledNodeFixture node)
             Assert.True(done, $"socket {i} closed without its context's done");
             Assert.Equal(WebSocketCloseStatus.NormalClosure, ws.CloseStatus);
         }
+    }
+
+    /// <summary>Opens a WebSocket with <paramref name="key"/>; a refused handshake fails the test, naming <paramref name="what"/>.</summary>
+    private static async Task<ClientWebSocket> ConnectAdmittedAsync(Uri uri, string key, string what)
+    {
+        var ws = new ClientWebSocket();
+        ws.Options.CollectHttpResponseDetails = true;
+        ws.Options.SetRequestHeader("Authorization", "Token " + key);
+        try
+        {
+            await ws.ConnectAsync(uri, CancellationToken.None);
+        }
+        catch (WebSocketException ex)
+        {
+            var status = (int)ws.HttpStatusCode;
+            ws.Dispose();
+            Assert.Fail($"{what} was refused with HTTP {status} right after the previous one ended: {ex.Message}");
+        }
+        return ws;
     }
 
     [Fact]
