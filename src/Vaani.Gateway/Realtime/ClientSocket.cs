@@ -205,8 +205,8 @@ public sealed class ClientSocket : IAsyncDisposable
     {
         _outbound.Writer.TryComplete();
         if (!await WaitSenderAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false)) Abort();
+        // Cancelled, never disposed: a close started after this (a late forwarder) still reads its token and ends at once.
         _disposed.Cancel();
-        _disposed.Dispose();
         _abort.Dispose();
     }
 
