@@ -95,6 +95,7 @@ public static class GatewayApp
         });
         if (control is not null) app.UseSnapshotAgeHeader(control);
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = options.KeepAliveInterval });
+        app.UseMiddleware<LeaveEventLoopMiddleware>();
         app.Map("/v1/stt/stream", (HttpContext ctx) => app.Services.GetRequiredService<SttStreamEndpoint>().HandleAsync(ctx));
         app.MapPost("/v1/stt", (HttpContext ctx) => app.Services.GetRequiredService<SttBatchEndpoint>().HandleAsync(ctx));
         app.Map("/v1/tts/stream", (HttpContext ctx) => app.Services.GetRequiredService<TtsStreamEndpoint>().HandleAsync(ctx));
