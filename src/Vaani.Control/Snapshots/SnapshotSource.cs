@@ -61,8 +61,13 @@ public sealed partial class SnapshotSource : IAsyncDisposable
         _timer ??= _time.CreateTimer(_ => _ = RefreshAsync(), null, TimeSpan.Zero, _options.RefreshInterval);
     }
 
-    /// <summary>Asks for a load now, e.g. on a PostgreSQL NOTIFY; does not wait for it.</summary>
-    public void RequestRefresh() => _ = RefreshAsync();
+    /// <summary>
+    /// Asks for a load now, e.g. on a PostgreSQL NOTIFY or an unknown key at admission; does not
+    /// wait for it. The load starts on the thread pool, never on the caller's thread: callers include
+    /// the gateway's socket event loop, and a load (a store query, or parsing a large snapshot) must
+    /// not hold up the streams that loop serves.
+    /// </summary>
+    public void RequestRefresh() => ThreadPool.UnsafeQueueUserWorkItem(static source => _ = source.RefreshAsync(), this, preferLocal: false);
 
     /// <summary>
     /// Like <see cref="RequestRefresh"/>, at most once per <paramref name="minInterval"/> (default 1 s):

@@ -110,6 +110,26 @@ public sealed class SnapshotSourceTests : IAsyncLifetime
         Assert.True(condition());
     }
 
+    [Fact]
+    public async Task RequestRefresh_FromANonPoolThread_LoadsOnThePoolAndReturnsAtOnce()
+    {
+        // The gateway asks for a refresh from its socket event loop (an unknown key at admission):
+        // the load — here a real SQLite query — must not run on that thread.
+        await using var source = new SnapshotSource(_loader, _time);
+        int caller = 0;
+        var thread = new Thread(() => { caller = Environment.CurrentManagedThreadId; source.RequestRefresh(); });
+        thread.Start();
+        thread.Join();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (source.Version != 2 && DateTime.UtcNow < deadline)
+            await Task.Delay(10);
+
+        Assert.Equal(2, source.Version);
+        var (loaderThread, onPool) = _loader.LastCaller;
+        Assert.NotEqual(caller, loaderThread);
+        Assert.True(onPool, "the load ran on a thread outside the pool");
+    }
+
     private sealed class FlakyLoader(ISnapshotLoader inner) : ISnapshotLoader
     {
         public volatile bool Failing;
@@ -117,8 +137,12 @@ public sealed class SnapshotSourceTests : IAsyncLifetime
 
         public int Calls => Volatile.Read(ref _calls);
 
+        /// <summary>The managed thread id of the last load's start, and whether it was a pool thread.</summary>
+        public (int ThreadId, bool OnPool) LastCaller { get; private set; }
+
         public Task<ControlSnapshot> LoadAsync(CancellationToken ct)
         {
+            LastCaller = (Environment.CurrentManagedThreadId, Thread.CurrentThread.IsThreadPoolThread);
             Interlocked.Increment(ref _calls);
             return Failing ? Task.FromException<ControlSnapshot>(new HttpRequestException("control plane unreachable")) : inner.LoadAsync(ct);
         }
