@@ -6,6 +6,8 @@ using Vaani.Control.Admin;
 using Vaani.Control.Domain;
 using Vaani.Control.Store;
 
+using Vaani.Gateway.Hosting;
+
 namespace Vaani.Gateway.Control;
 
 /// <summary>Settings of the control role.</summary>
@@ -76,6 +78,9 @@ public sealed class ControlServer : IAsyncDisposable
             builder.WebHost.UseKestrel(k => k.AddServerHeader = false);
             builder.WebHost.UseUrls($"http://{(options.Host.Contains(':', StringComparison.Ordinal) && !options.Host.StartsWith('[') ? $"[{options.Host}]" : options.Host)}:{options.Port}");
             var app = builder.Build();
+            // In `vaani serve` the admin API shares the gateway's process and its socket event loop:
+            // a store read (Npgsql) completes there, and the handler must not go on running there.
+            app.UseMiddleware<LeaveEventLoopMiddleware>();
             app.MapControlAdminApi(service);
             app.MapGet("/healthz", () => Results.Json(new { status = "ok" }));
             app.MapGet("/readyz", async (CancellationToken rct) =>

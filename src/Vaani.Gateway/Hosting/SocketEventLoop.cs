@@ -11,9 +11,9 @@ namespace Vaani.Gateway.Hosting;
 /// The price is that code continuing after a socket await must not block or run long, or other
 /// connections on that epoll thread wait. The gateway's data plane is written that way (async
 /// throughout, short per-message work); plain HTTP requests leave the epoll thread before their
-/// handler runs (<see cref="LeaveEventLoopMiddleware"/>), the in-process control plane's HTTP
-/// handlers run on the thread pool (their Kestrel host keeps its default scheduling), and worker
-/// processes, which run engines, keep the default (<see cref="WorkerValue"/>).
+/// handler runs (<see cref="LeaveEventLoopMiddleware"/>, also in front of the in-process admin API),
+/// snapshot loads are queued to the thread pool, and worker processes, which run engines, keep the
+/// default (<see cref="WorkerValue"/>).
 /// </remarks>
 public static class SocketEventLoop
 {
