@@ -5,7 +5,6 @@ using Microsoft.Extensions.Logging;
 using Vaani.Control.Admin;
 using Vaani.Control.Domain;
 using Vaani.Control.Store;
-
 using Vaani.Gateway.Hosting;
 
 namespace Vaani.Gateway.Control;
