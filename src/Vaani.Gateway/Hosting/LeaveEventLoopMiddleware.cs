@@ -12,6 +12,11 @@ namespace Vaani.Gateway.Hosting;
 /// continuations back to the pool. WebSocket requests are left where they are: their per-frame
 /// relay is the short, non-blocking work the event loop is for.
 /// </summary>
+/// <remarks>
+/// Handler code behind it awaits without <c>ConfigureAwait(false)</c>: that is what lets each of its
+/// continuations find the context again. Library code it calls may use <c>ConfigureAwait(false)</c>
+/// for its own short steps; the handler resumes on the pool when the library returns.
+/// </remarks>
 public sealed class LeaveEventLoopMiddleware(RequestDelegate next)
 {
     /// <summary>Runs the rest of the pipeline, on the pool unless the request is a WebSocket.</summary>
