@@ -113,7 +113,11 @@ public sealed class MultiNodeProcessTests(PostgresServer postgres) : IClassFixtu
             "--refresh-interval", "0.5", "--only-pools", "--pools", pool, "--tts-workers", "1", "--drain-grace", "1",
         };
         if (listenStore is not null) args.AddRange(["--listen-store", listenStore]);
-        var process = VaaniProcess.Start(new Dictionary<string, string> { ["VAANI_CONTROL_KEY"] = _root }, [.. args]);
+        // The gateway runs with an edge key (snapshot and usage delivery only), as docs/control-plane.md advises.
+        var (status, edge) = await Wire.AdminAsync(_http, new Uri($"http://127.0.0.1:{controlPort}/"), _root, HttpMethod.Post, "tenants/default/keys",
+            new { name = "gateway-" + Guid.NewGuid().ToString("N")[..6], scopes = new[] { "edge" } });
+        Assert.Equal(201, status);
+        var process = VaaniProcess.Start(new Dictionary<string, string> { ["VAANI_CONTROL_KEY"] = edge.GetProperty("secret").GetString()! }, [.. args]);
         _processes.Add(process);
         return (process, new Uri(await process.WaitForAsync(@"vaani: listening on (http://[0-9.:]+)", StartTimeout) + "/"));
     }

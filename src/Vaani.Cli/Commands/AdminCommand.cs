@@ -68,7 +68,7 @@ internal static class AdminCommand
         list.SetAction((p, ct) => Call(p, HttpMethod.Get, $"tenants/{Tenant(p, tenant)}/keys", null, ct));
 
         var name = new Option<string>("--name") { Description = "Key name", Required = true };
-        var scopes = new Option<string[]>("--scopes") { Description = "Scopes: stt tts admin (comma- or space-separated)", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => ["stt", "tts"] };
+        var scopes = new Option<string[]>("--scopes") { Description = "Scopes: stt tts admin edge (comma- or space-separated; edge: a gateway node's credential, default tenant only)", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => ["stt", "tts"] };
         var expiresAt = new Option<DateTimeOffset?>("--expires-at") { Description = "Expiry (ISO 8601, e.g. 2027-01-31T00:00:00Z)" };
         var expiresIn = new Option<double?>("--expires-in") { Description = "Expiry in seconds from now" };
         var secretOnly = new Option<bool>("--secret-only") { Description = "Print only the secret (for scripts: export VAANI_API_KEY=$(vaani admin keys create … --secret-only))" };

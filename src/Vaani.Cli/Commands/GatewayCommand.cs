@@ -20,7 +20,7 @@ internal static class GatewayCommand
         var host = ServeCommand.HostOption();
         var port = new Option<int>("--port", "-p") { Description = "TCP port (0 picks a free one)", DefaultValueFactory = _ => 8080 };
         var controlUrl = new Option<string>("--control") { Description = "Base URL of the control node's admin API, e.g. http://10.0.0.5:8081", Required = true };
-        var controlKey = new Option<string?>("--control-key") { Description = $"Root admin key for the control node (default ${ControlPlaneSetup.ControlKeyVariable})" };
+        var controlKey = new Option<string?>("--control-key") { Description = $"Key for the control node: an edge key (admin keys create default --scopes edge) or a root key (default ${ControlPlaneSetup.ControlKeyVariable})" };
         var dataDir = ServeCommand.DataDirOption();
         var spoolDir = new Option<string?>("--spool-dir") { Description = "Directory of the durable usage spool (default: {data dir}/spool-<port>)" };
         var maxStaleness = ServeCommand.MaxStalenessOption();
@@ -39,7 +39,7 @@ internal static class GatewayCommand
             if (!control.AbsolutePath.EndsWith('/')) control = new Uri(control + "/");
             var key = parse.GetValue(controlKey) ?? Environment.GetEnvironmentVariable(ControlPlaneSetup.ControlKeyVariable);
             if (string.IsNullOrWhiteSpace(key))
-                throw new UsageException($"a root admin key for the control node is needed: --control-key or ${ControlPlaneSetup.ControlKeyVariable}");
+                throw new UsageException($"a key for the control node is needed (an edge key: vaani admin keys create default --scopes edge): --control-key or ${ControlPlaneSetup.ControlKeyVariable}");
             key = key.Trim();
             var refreshInterval = TimeSpan.FromSeconds(Math.Clamp(parse.GetValue(refresh), 0.2, 300));
             string? listenConnection = null;

@@ -10,7 +10,8 @@ namespace Vaani.Control.Admin;
 
 /// <summary>
 /// The admin HTTP API under <c>/admin/v1</c>. JSON bodies use snake_case; errors are
-/// <c>{"error":{"code":"…","message":"…"}}</c>; every call needs <c>Authorization: Token|Bearer &lt;admin key&gt;</c>;
+/// <c>{"error":{"code":"…","message":"…"}}</c>; every call needs <c>Authorization: Token|Bearer &lt;admin key&gt;</c>
+/// (the snapshot and usage delivery also take a key with the edge scope);
 /// mutating calls honour an <c>Idempotency-Key</c> header.
 /// </summary>
 public static class AdminEndpoints
@@ -80,20 +81,22 @@ public static class AdminEndpoints
             var to = ParseDate(q["to"].ToString(), "to") ?? today;
             return (200, (object)await service.QueryUsageAsync(caller, Tenant(ctx), period, from, to, ct));
         }));
+        // Data-plane calls: a root key or an edge key (checked by the service).
         group.MapPost("/usage/events", ctx => Run(ctx, service, async (caller, ct) =>
         {
             var body = await ReadBodyAsync<UsageEventsRequest>(ctx, ct, maxBytes: 16 * MaxBodyBytes);
             return (200, (object)await service.RecordUsageAsync(caller, body.Events, ct));
-        }));
-        group.MapGet("/snapshot", ctx => Run(ctx, service, async (caller, ct) => (200, (object)await service.GetSnapshotAsync(caller, ct))));
+        }, ApiKeyScopes.None));
+        group.MapGet("/snapshot", ctx => Run(ctx, service, async (caller, ct) => (200, (object)await service.GetSnapshotAsync(caller, ct)), ApiKeyScopes.None));
 
         return group;
     }
 
-    private static async Task Run(HttpContext ctx, ControlService service, Func<AuthenticatedKey, CancellationToken, Task<(int Status, object Body)>> handler)
+    private static async Task Run(HttpContext ctx, ControlService service, Func<AuthenticatedKey, CancellationToken, Task<(int Status, object Body)>> handler,
+        ApiKeyScopes requiredScope = ApiKeyScopes.Admin)
     {
         var ct = ctx.RequestAborted;
-        var auth = await service.AuthenticateAsync(ctx.Request.Headers.Authorization.ToString(), ct);
+        var auth = await service.AuthenticateAsync(ctx.Request.Headers.Authorization.ToString(), requiredScope, ct);
         if (!auth.Succeeded)
         {
             if (auth.Failure!.Value.HttpStatus() == 401) ctx.Response.Headers.WWWAuthenticate = "Token";

@@ -114,7 +114,9 @@ public sealed class ControlService
     /// Authenticates an admin call from the store directly (the control node is not on the speech
     /// path, and a freshly created or revoked key must take effect at once here).
     /// </summary>
-    public async Task<AuthResult> AuthenticateAsync(string? authorizationHeader, CancellationToken ct = default)
+    /// <param name="requiredScope">Admin for the admin API; None where the operation checks the
+    /// caller itself (the snapshot and usage delivery also take edge keys).</param>
+    public async Task<AuthResult> AuthenticateAsync(string? authorizationHeader, ApiKeyScopes requiredScope = ApiKeyScopes.Admin, CancellationToken ct = default)
     {
         ControlSnapshot view;
         var credential = authorizationHeader?.Trim() ?? string.Empty;
@@ -135,7 +137,7 @@ public sealed class ControlService
             view = ControlSnapshot.Empty with { Version = 0, ConfirmedAt = _time.GetUtcNow() };
         }
 
-        return _authenticator.Authenticate(authorizationHeader, ApiKeyScopes.Admin, view);
+        return _authenticator.Authenticate(authorizationHeader, requiredScope, view);
     }
 
     public Task<Tenant> CreateTenantAsync(AuthenticatedKey caller, CreateTenantRequest request, string? idempotencyKey = null, CancellationToken ct = default)
@@ -185,7 +187,9 @@ public sealed class ControlService
             throw new ControlException(ControlErrorCode.InvalidRequest, "name is required and must be at most 200 characters.");
         var scopes = ApiKeyScopeNames.Parse(request.Scopes ?? []);
         if (scopes == ApiKeyScopes.None)
-            throw new ControlException(ControlErrorCode.InvalidRequest, "scopes must name at least one of stt, tts, admin.");
+            throw new ControlException(ControlErrorCode.InvalidRequest, "scopes must name at least one of stt, tts, admin, edge.");
+        if (scopes.HasFlag(ApiKeyScopes.Edge) && tenant != TenantId.Default)
+            throw new ControlException(ControlErrorCode.InvalidRequest, $"the edge scope is for data-plane nodes and only keys of tenant '{TenantId.Default}' may carry it, not keys of tenant '{tenant}'.");
         if (request.ExpiresAt is { } exp && exp <= _time.GetUtcNow())
             throw new ControlException(ControlErrorCode.InvalidRequest, $"expires_at {exp:O} is in the past.");
         return IdempotentAsync(caller, "create_key", new { tenant, request }, idempotencyKey,
@@ -261,7 +265,7 @@ public sealed class ControlService
     /// <summary>Records usage events delivered by a data-plane node (root only; idempotent by event id).</summary>
     public async Task<UsageEventsResponse> RecordUsageAsync(AuthenticatedKey caller, IReadOnlyList<UsageEvent> events, CancellationToken ct = default)
     {
-        RequireRoot(caller, "record usage");
+        RequireRootOrEdge(caller, "record usage");
         if (events.Count > _options.MaxUsageBatch)
             throw new ControlException(ControlErrorCode.InvalidRequest, $"The batch has {events.Count} events; at most {_options.MaxUsageBatch} are allowed.");
         var accepted = await _store.InsertUsageBatchAsync(events, ct);
@@ -271,7 +275,7 @@ public sealed class ControlService
     /// <summary>The full data-plane snapshot (root only; it holds every tenant's key hashes).</summary>
     public Task<ControlSnapshot> GetSnapshotAsync(AuthenticatedKey caller, CancellationToken ct = default)
     {
-        RequireRoot(caller, "read the control snapshot");
+        RequireRootOrEdge(caller, "read the control snapshot");
         return _store.LoadSnapshotAsync(_time.GetUtcNow(), ct);
     }
 
@@ -333,6 +337,16 @@ public sealed class ControlService
         RequireAdmin(caller);
         if (!caller.IsRoot)
             throw new ControlException(ControlErrorCode.Forbidden, $"Only a root admin key (admin scope on tenant '{TenantId.Default}') may {what}; API key {caller.KeyId} belongs to tenant {caller.Tenant}.");
+    }
+
+    /// <summary>A root admin key, or a default-tenant key with the edge scope (a data-plane node's credential).</summary>
+    private static void RequireRootOrEdge(AuthenticatedKey caller, string what)
+    {
+        if (caller.Tenant == TenantId.Default && caller.Scopes.HasFlag(ApiKeyScopes.Edge) && !caller.ViaToken)
+            return;
+        if (!caller.Scopes.HasFlag(ApiKeyScopes.Admin))
+            throw new ControlException(ControlErrorCode.Forbidden, $"API key {caller.KeyId} lacks the admin or edge scope needed to {what}.");
+        RequireRoot(caller, what);
     }
 
     private static void RequireTenant(AuthenticatedKey caller, TenantId tenant)

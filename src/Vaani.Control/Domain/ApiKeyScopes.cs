@@ -1,6 +1,6 @@
 namespace Vaani.Control.Domain;
 
-/// <summary>What an API key may do. Wire names: <c>stt</c>, <c>tts</c>, <c>admin</c>.</summary>
+/// <summary>What an API key may do. Wire names: <c>stt</c>, <c>tts</c>, <c>admin</c>, <c>edge</c>.</summary>
 [Flags]
 public enum ApiKeyScopes
 {
@@ -8,6 +8,12 @@ public enum ApiKeyScopes
     Stt = 1,
     Tts = 2,
     Admin = 4,
+
+    /// <summary>
+    /// A data-plane node's credential: read the control snapshot and deliver usage, nothing else
+    /// (no admin call, no speech). Only keys of the default tenant may carry it.
+    /// </summary>
+    Edge = 8,
 }
 
 /// <summary>Conversions between <see cref="ApiKeyScopes"/> and their wire names.</summary>
@@ -16,6 +22,7 @@ public static class ApiKeyScopeNames
     public const string Stt = "stt";
     public const string Tts = "tts";
     public const string Admin = "admin";
+    public const string Edge = "edge";
 
     /// <summary>Parses one scope name; null when unknown.</summary>
     public static ApiKeyScopes? TryParseOne(string? name) => name?.Trim().ToLowerInvariant() switch
@@ -23,6 +30,7 @@ public static class ApiKeyScopeNames
         Stt => ApiKeyScopes.Stt,
         Tts => ApiKeyScopes.Tts,
         Admin => ApiKeyScopes.Admin,
+        Edge => ApiKeyScopes.Edge,
         _ => null,
     };
 
@@ -33,7 +41,7 @@ public static class ApiKeyScopeNames
         foreach (var name in names)
         {
             result |= TryParseOne(name) ?? throw new ControlException(ControlErrorCode.InvalidRequest,
-                $"Unknown scope '{name}': expected one of stt, tts, admin.");
+                $"Unknown scope '{name}': expected one of stt, tts, admin, edge.");
         }
 
         return result;
@@ -41,10 +49,11 @@ public static class ApiKeyScopeNames
 
     public static IReadOnlyList<string> ToNames(ApiKeyScopes scopes)
     {
-        var list = new List<string>(3);
+        var list = new List<string>(4);
         if (scopes.HasFlag(ApiKeyScopes.Stt)) list.Add(Stt);
         if (scopes.HasFlag(ApiKeyScopes.Tts)) list.Add(Tts);
         if (scopes.HasFlag(ApiKeyScopes.Admin)) list.Add(Admin);
+        if (scopes.HasFlag(ApiKeyScopes.Edge)) list.Add(Edge);
         return list;
     }
 }

@@ -169,6 +169,44 @@ public sealed class AdminApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task EdgeKey_ReadsSnapshotAndDeliversUsage_AndNothingElse()
+    {
+        var (status, created) = await SendAsync(HttpMethod.Post, "admin/v1/tenants/default/keys", _rootSecret, new { name = "gateway-1", scopes = new[] { "edge" } });
+        Assert.Equal(HttpStatusCode.Created, status);
+        var edge = created.GetProperty("secret").GetString()!;
+        await SendAsync(HttpMethod.Post, "admin/v1/tenants", _rootSecret, new { id = "acme", name = "Acme" });
+
+        // What a gateway node needs.
+        var snapshot = await new HttpSnapshotLoader(_http, _base, edge).LoadAsync(CancellationToken.None);
+        Assert.Equal(await _store.GetControlVersionAsync(), snapshot.Version);
+        Assert.Contains(new TenantId("acme"), snapshot.Tenants.Keys);
+        var sink = new HttpUsageSink(_http, _base, edge);
+        Assert.Equal(new UsageEventsResponse(1, 0), await sink.DeliverAsync([TestData.Usage("e1", "acme", UsageKind.Stt, 5, at: DateTimeOffset.UtcNow)], CancellationToken.None));
+
+        // Nothing an administrator does.
+        var (listStatus, listBody) = await SendAsync(HttpMethod.Get, "admin/v1/tenants", edge);
+        Assert.Equal(HttpStatusCode.Forbidden, listStatus);
+        Assert.Equal("insufficient_scope", listBody.GetProperty("error").GetProperty("code").GetString());
+        var (createStatus, _) = await SendAsync(HttpMethod.Post, "admin/v1/tenants/default/keys", edge, new { name = "escalate", scopes = new[] { "admin" } });
+        Assert.Equal(HttpStatusCode.Forbidden, createStatus);
+    }
+
+    [Fact]
+    public async Task EdgeScope_OnAKeyOfAnotherTenant_Refused()
+    {
+        await SendAsync(HttpMethod.Post, "admin/v1/tenants", _rootSecret, new { id = "acme", name = "Acme" });
+        var (status, body) = await SendAsync(HttpMethod.Post, "admin/v1/tenants/acme/keys", _rootSecret, new { name = "sneaky", scopes = new[] { "edge" } });
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains("edge scope", body.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+
+        // A tenant's own admin key still may not read the installation's snapshot.
+        var (_, admin) = await SendAsync(HttpMethod.Post, "admin/v1/tenants/acme/keys", _rootSecret, new { name = "acme-admin", scopes = new[] { "admin" } });
+        var refused = await Assert.ThrowsAsync<HttpRequestException>(() =>
+            new HttpSnapshotLoader(_http, _base, admin.GetProperty("secret").GetString()!).LoadAsync(CancellationToken.None));
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+    }
+
+    [Fact]
     public async Task Usage_QueryByMonth_ReturnsBuckets()
     {
         await SendAsync(HttpMethod.Post, "admin/v1/tenants", _rootSecret, new { id = "acme", name = "Acme" });
