@@ -262,7 +262,7 @@ public sealed class ControlService
         return new UsageReport(tenant, period, from, to, buckets);
     }
 
-    /// <summary>Records usage events delivered by a data-plane node (root only; idempotent by event id).</summary>
+    /// <summary>Records usage events delivered by a data-plane node (root or edge key; idempotent by event id).</summary>
     public async Task<UsageEventsResponse> RecordUsageAsync(AuthenticatedKey caller, IReadOnlyList<UsageEvent> events, CancellationToken ct = default)
     {
         RequireRootOrEdge(caller, "record usage");
@@ -272,7 +272,7 @@ public sealed class ControlService
         return new UsageEventsResponse(accepted, events.Count - accepted);
     }
 
-    /// <summary>The full data-plane snapshot (root only; it holds every tenant's key hashes).</summary>
+    /// <summary>The full data-plane snapshot (root or edge key; it holds every tenant's key hashes).</summary>
     public Task<ControlSnapshot> GetSnapshotAsync(AuthenticatedKey caller, CancellationToken ct = default)
     {
         RequireRootOrEdge(caller, "read the control snapshot");
