@@ -11,6 +11,22 @@ public class SocketEventLoopTests
         Assert.True(SocketEventLoop.IsEnabled, $"{SocketEventLoop.Variable} is not 1 in the test process: the runsettings file was not applied");
     }
 
+    /// <summary>One event loop, as vaani serve runs on the 2-core machines this suite runs on.</summary>
+    [Fact]
+    public async Task TestProcess_RunsOneEventLoop()
+    {
+        Assert.Equal("1", Environment.GetEnvironmentVariable(SocketEventLoop.ThreadCountVariable));
+        // An asynchronous socket operation makes sure the runtime has started its epoll thread(s).
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        using var client = new System.Net.Sockets.TcpClient();
+        await client.ConnectAsync(System.Net.IPAddress.Loopback, ((System.Net.IPEndPoint)listener.LocalEndpoint).Port);
+        using var accepted = await listener.AcceptTcpClientAsync();
+        var loops = Directory.GetDirectories("/proc/self/task")
+            .Count(task => File.ReadAllText(Path.Combine(task, "comm")).Trim() == ".NET Sockets");
+        Assert.Equal(1, loops);
+    }
+
     [Fact]
     public void EnableUnlessConfigured_VariableAlreadySet_LeavesTheOperatorsChoice()
     {
