@@ -139,15 +139,10 @@ public static class AdminEndpoints
     {
         if (ctx.Request.ContentLength > maxBytes)
             throw new ControlException(ControlErrorCode.InvalidRequest, $"The body is {ctx.Request.ContentLength} bytes; at most {maxBytes} are accepted.");
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await ctx.Request.Body.ReadAsync(chunk, ct)) > 0)
-        {
-            if (buffer.Length + read > maxBytes)
-                throw new ControlException(ControlErrorCode.InvalidRequest, $"The body exceeds {maxBytes} bytes.");
-            buffer.Write(chunk, 0, read);
-        }
+        var (buffer, complete) = await BoundedRead.ReadAtMostAsync(ctx.Request.Body, maxBytes, ctx.Request.ContentLength, ct);
+        using var owned = buffer;
+        if (!complete)
+            throw new ControlException(ControlErrorCode.InvalidRequest, $"The body exceeds {maxBytes} bytes.");
 
         if (buffer.Length == 0) throw new ControlException(ControlErrorCode.InvalidRequest, "A JSON body is required.");
         try

@@ -56,23 +56,10 @@ public sealed class HttpSnapshotLoader : ISnapshotLoader
             ?? throw new HttpRequestException($"GET {_snapshotUri} returned an empty snapshot.");
     }
 
-    /// <summary>Up to <paramref name="limit"/> bytes of the body; complete = false when there was more.</summary>
     private static async Task<(MemoryStream Body, bool Complete)> ReadAtMostAsync(HttpContent content, long limit, CancellationToken ct)
     {
         await using var stream = await content.ReadAsStreamAsync(ct);
-        var body = new MemoryStream((int)Math.Min(content.Headers.ContentLength ?? 0, limit));
-        var chunk = new byte[(int)Math.Min(64 * 1024, limit + 1)];
-        int n;
-        while ((n = await stream.ReadAsync(chunk, ct)) > 0)
-        {
-            if (body.Length + n > limit)
-            {
-                body.Write(chunk, 0, (int)(limit - body.Length));
-                return (body, false);
-            }
-            body.Write(chunk, 0, n);
-        }
-        return (body, true);
+        return await BoundedRead.ReadAtMostAsync(stream, limit, content.Headers.ContentLength, ct);
     }
 
     private HttpRequestException TooLarge(string size) =>

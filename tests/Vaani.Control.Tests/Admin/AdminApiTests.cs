@@ -169,6 +169,22 @@ public sealed class AdminApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Body_ChunkedOverTheLimit_RefusedWithInvalidRequest()
+    {
+        // No Content-Length: the limit is enforced while reading.
+        using var request = new HttpRequestMessage(HttpMethod.Post, "admin/v1/tenants");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Token", _rootSecret);
+        request.Headers.TransferEncodingChunked = true;
+        var json = "{\"id\":\"acme\",\"name\":\"" + new string('x', (int)AdminEndpoints.MaxBodyBytes) + "\"}";
+        request.Content = new StringContent(json, Encoding.UTF8, "application/json");
+        using var response = await _http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("invalid_request", body.GetProperty("error").GetProperty("code").GetString());
+        Assert.Contains($"exceeds {AdminEndpoints.MaxBodyBytes} bytes", body.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task EdgeKey_ReadsSnapshotAndDeliversUsage_AndNothingElse()
     {
         var (status, created) = await SendAsync(HttpMethod.Post, "admin/v1/tenants/default/keys", _rootSecret, new { name = "gateway-1", scopes = new[] { "edge" } });
