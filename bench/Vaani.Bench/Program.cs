@@ -46,10 +46,11 @@ internal static class Program
               engines [--quick] [--only stt|latency|tts]
                   STT throughput and latency (PocketSphinx) and TTS speed (eSpeak NG) through
                   the engine abstractions, against the native CLIs; --quick runs each once
-              gateway [--quick] [--sessions N]
+              gateway [--quick] [--proxy-only] [--sessions N]
                   N real-time STT streams (default 50, --quick 10) through the gateway vs nginx
-                  (added latency, CPU per frame, memory per idle session), then admission and
-                  throughput in front of PocketSphinx; needs nginx (apt-get install nginx)
+                  and a bare byte relay (added latency, CPU per frame, memory per idle session),
+                  then admission and throughput in front of PocketSphinx (not with --proxy-only);
+                  needs nginx (apt-get install nginx)
               heap [--sessions N] [--top K]
                   live managed objects one idle STT session holds in the gateway (N = 60
                   sessions open and silent vs none), by type, read from outside with ClrMD

@@ -10,7 +10,8 @@ namespace Vaani.Bench.Suites;
 /// on the same traffic (added latency per frame, CPU per frame, memory per idle session), then in
 /// front of the real engine (admission at capacity, throughput against the raw engine; skipped with
 /// <c>--proxy-only</c>).
-/// <c>gateway --backend</c> runs the echo backend (started by the suite itself).
+/// <c>gateway --backend</c> runs the echo backend and <c>gateway --bare-relay PORT</c> the bare relay
+/// (both started by the suite itself).
 /// </summary>
 internal static class GatewaySuite
 {
@@ -31,6 +32,8 @@ internal static class GatewaySuite
         {
             if (args[i] == "--backend")
                 return await EchoBackend.RunAsync(cancellationToken);
+            if (args[i] == "--bare-relay" && i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, Inv, out var backendPort))
+                return BareRelay.Run(backendPort);
             if (args[i] == "--quick")
                 quick = true;
             else if (args[i] == "--proxy-only")
@@ -56,16 +59,19 @@ internal static class GatewaySuite
         MachineInfo.Print(output, string.Join(' ', ["gateway", .. args]));
         output.WriteLine();
 
-        await using var backend = await BackendProcess.StartAsync(cancellationToken);
+        await using var backend = await BenchChild.StartEchoBackendAsync(cancellationToken);
         await using var node = await GatewayNode.StartAsync(Decoders, cancellationToken);
         await using var nginx = await NginxProxy.StartAsync(backend.BaseUri, cancellationToken);
+        await using var relay = BareRelay.IsSupported ? await BenchChild.StartBareRelayAsync(backend.BaseUri, cancellationToken) : null;
         // Pid = the proxy measured; Peer = the process behind it (for the whole path's CPU).
-        var paths = new (string Name, Uri Uri, int Pid, int? Peer)[]
+        var paths = new List<(string Name, Uri Uri, int Pid, int? Peer)>
         {
             ("direct", StreamUri(backend.BaseUri), backend.Pid, null),
             ("nginx", StreamUri(nginx.BaseUri), nginx.WorkerPid, backend.Pid),
             ("gateway", StreamUri(node.BaseUri), node.Pid, node.PassthroughWorkerPid()),
         };
+        if (relay is not null)
+            paths.Add(("bare relay", StreamUri(relay.BaseUri), relay.Pid, backend.Pid));
 
         // Untimed warm-up of every path (JIT in the gateway, the backend and this process). The
         // runtime compiles in tiers: quick code first, then optimised code after a method's first
@@ -102,6 +108,7 @@ internal static class GatewaySuite
 
         PrintProxyTable(output, sessions, duration, rounds, nginx.Version,
             LoadResult.Combine(results["direct"]), LoadResult.Combine(results["nginx"]), LoadResult.Combine(results["gateway"]),
+            results.TryGetValue("bare relay", out var relayRounds) ? LoadResult.Combine(relayRounds) : null,
             (gatewayIdle, gatewayIdleCpu), (nginxIdle, nginxIdleCpu));
 
         if (proxyOnly)
@@ -178,43 +185,50 @@ internal static class GatewaySuite
     private sealed record IdleMemory(int Samples, double PerSession, double Marginal, double MarginalMin, double MarginalMax, double? ManagedLive, string? CensusError);
 
     private static void PrintProxyTable(TextWriter output, int sessions, TimeSpan duration, int rounds, string nginxVersion,
-        LoadResult direct, LoadResult nginx, LoadResult gateway, (IdleMemory Memory, double Cpu) gatewayIdle, (IdleMemory Memory, double Cpu) nginxIdle)
+        LoadResult direct, LoadResult nginx, LoadResult gateway, LoadResult? relay, (IdleMemory Memory, double Cpu) gatewayIdle, (IdleMemory Memory, double Cpu) nginxIdle)
     {
         output.WriteLine($"## 1. Real-time STT streams through the gateway vs nginx: {sessions} sessions × {duration.TotalSeconds:0} s, {rounds} round(s) per path, paths alternating");
         output.WriteLine($"each session sends a 20 ms frame (640 bytes, linear16 16 kHz) every 20 ms; every {StreamLoad.ResponseEveryFrames}th frame triggers a transcript.partial.");
         output.WriteLine($"gateway = vaani serve (child process) → stt-passthrough worker over its Unix socket; nginx = {nginxVersion}, 1 worker process → echo backend (Kestrel, own process);");
+        output.WriteLine("bare relay = one C# thread on its own epoll set copying bytes between client and echo backend (no parsing: the floor for a proxy on this runtime).");
         output.WriteLine("direct = the echo backend without a proxy. Round trip = frame handed to the client socket → its partial received. Added = round trip − direct's, same percentile.");
         output.WriteLine();
         double directP50 = Stats.Percentile(direct.Latencies, 50), directP99 = Stats.Percentile(direct.Latencies, 99);
         double gwP50 = Stats.Percentile(gateway.Latencies, 50), gwP99 = Stats.Percentile(gateway.Latencies, 99);
         double ngP50 = Stats.Percentile(nginx.Latencies, 50), ngP99 = Stats.Percentile(nginx.Latencies, 99);
         double gwAdded99 = gwP99 - directP99, ngAdded99 = ngP99 - directP99;
-        var table = new Table("figure", "Vaani gateway", "nginx", "direct", "target", "met");
-        table.Add("frames relayed / s", Format.Number(gateway.FramesPerSecond, "0"), Format.Number(nginx.FramesPerSecond, "0"), Format.Number(direct.FramesPerSecond, "0"), "", "");
-        table.Add("responses matched", Count(gateway.Latencies.Count), Count(nginx.Latencies.Count), Count(direct.Latencies.Count), "", "");
-        table.Add("round trip p50", Format.Ms(gwP50), Format.Ms(ngP50), Format.Ms(directP50), "", "");
-        table.Add("round trip p99", Format.Ms(gwP99), Format.Ms(ngP99), Format.Ms(directP99), "", "");
-        table.Add("round trip max", Format.Ms(gateway.Latencies.DefaultIfEmpty(double.NaN).Max()), Format.Ms(nginx.Latencies.DefaultIfEmpty(double.NaN).Max()), Format.Ms(direct.Latencies.DefaultIfEmpty(double.NaN).Max()), "", "");
-        table.Add("added latency p50", Format.Ms(gwP50 - directP50), Format.Ms(ngP50 - directP50), "", "", "");
+        // The bare relay's column: "n/a" where it did not run (not Linux x86-64).
+        string Relay(Func<LoadResult, string> figure) => relay is null ? "n/a" : figure(relay);
+        var table = new Table("figure", "Vaani gateway", "nginx", "bare relay", "direct", "target", "met");
+        table.Add("frames relayed / s", Format.Number(gateway.FramesPerSecond, "0"), Format.Number(nginx.FramesPerSecond, "0"), Relay(r => Format.Number(r.FramesPerSecond, "0")), Format.Number(direct.FramesPerSecond, "0"), "", "");
+        table.Add("responses matched", Count(gateway.Latencies.Count), Count(nginx.Latencies.Count), Relay(r => Count(r.Latencies.Count)), Count(direct.Latencies.Count), "", "");
+        table.Add("round trip p50", Format.Ms(gwP50), Format.Ms(ngP50), Relay(r => Format.Ms(Stats.Percentile(r.Latencies, 50))), Format.Ms(directP50), "", "");
+        table.Add("round trip p99", Format.Ms(gwP99), Format.Ms(ngP99), Relay(r => Format.Ms(Stats.Percentile(r.Latencies, 99))), Format.Ms(directP99), "", "");
+        table.Add("round trip max", Format.Ms(Max(gateway)), Format.Ms(Max(nginx)), Relay(r => Format.Ms(Max(r))), Format.Ms(Max(direct)), "", "");
+        table.Add("added latency p50", Format.Ms(gwP50 - directP50), Format.Ms(ngP50 - directP50), Relay(r => Format.Ms(Stats.Percentile(r.Latencies, 50) - directP50)), "", "", "");
         // A floor of 0.1 ms keeps "2× nginx" meaningful when nginx adds nothing measurable.
-        table.Add("added latency p99", Format.Ms(gwAdded99), Format.Ms(ngAdded99), "", "≤ 2× nginx", Mark(gwAdded99 <= 2 * Math.Max(ngAdded99, 0.1)));
-        table.Add("proxy CPU per frame (total)", Micros(gateway.CpuMicrosPerFrame), Micros(nginx.CpuMicrosPerFrame), "", "≤ nginx", Mark(gateway.CpuMicrosPerFrame <= nginx.CpuMicrosPerFrame));
-        table.Add("proxy CPU per 1,000 frames/s", Percent(gateway.CoresPerKiloFps), Percent(nginx.CoresPerKiloFps), Percent(direct.CoresPerKiloFps) + " (backend)", "", "");
-        table.Add("proxy CPU with no session", Percent(gatewayIdle.Cpu), Percent(nginxIdle.Cpu), "", "", "");
-        table.Add("proxy CPU per frame above idle", Micros(gateway.CpuMicrosPerFrameAboveIdle(gatewayIdle.Cpu)), Micros(nginx.CpuMicrosPerFrameAboveIdle(nginxIdle.Cpu)), "", "≤ nginx",
+        table.Add("added latency p99", Format.Ms(gwAdded99), Format.Ms(ngAdded99), Relay(r => Format.Ms(Stats.Percentile(r.Latencies, 99) - directP99)), "", "≤ 2× nginx", Mark(gwAdded99 <= 2 * Math.Max(ngAdded99, 0.1)));
+        table.Add("proxy CPU per frame (total)", Micros(gateway.CpuMicrosPerFrame), Micros(nginx.CpuMicrosPerFrame), Relay(r => Micros(r.CpuMicrosPerFrame)), "", "≤ nginx", Mark(gateway.CpuMicrosPerFrame <= nginx.CpuMicrosPerFrame));
+        table.Add("… ÷ nginx's", Ratio(gateway.CpuMicrosPerFrame / nginx.CpuMicrosPerFrame), "1.00", Relay(r => Ratio(r.CpuMicrosPerFrame / nginx.CpuMicrosPerFrame)), "", "", "");
+        table.Add("… ÷ bare relay's", Relay(r => Ratio(gateway.CpuMicrosPerFrame / r.CpuMicrosPerFrame)), Relay(r => Ratio(nginx.CpuMicrosPerFrame / r.CpuMicrosPerFrame)), Relay(_ => "1.00"), "", "", "");
+        table.Add("proxy CPU per 1,000 frames/s", Percent(gateway.CoresPerKiloFps), Percent(nginx.CoresPerKiloFps), Relay(r => Percent(r.CoresPerKiloFps)), Percent(direct.CoresPerKiloFps) + " (backend)", "", "");
+        table.Add("proxy CPU with no session", Percent(gatewayIdle.Cpu), Percent(nginxIdle.Cpu), "", "", "", "");
+        table.Add("proxy CPU per frame above idle", Micros(gateway.CpuMicrosPerFrameAboveIdle(gatewayIdle.Cpu)), Micros(nginx.CpuMicrosPerFrameAboveIdle(nginxIdle.Cpu)), "", "", "≤ nginx",
             Mark(gateway.CpuMicrosPerFrameAboveIdle(gatewayIdle.Cpu) <= nginx.CpuMicrosPerFrameAboveIdle(nginxIdle.Cpu)));
-        table.Add("proxy context switches per frame", Format.Number(gateway.SwitchesPerFrame, "0.00"), Format.Number(nginx.SwitchesPerFrame, "0.00"), "", "", "");
-        table.Add("path CPU per frame (proxy + backend or worker)", Micros(gateway.PathCpuMicrosPerFrame), Micros(nginx.PathCpuMicrosPerFrame), Micros(direct.CpuMicrosPerFrame), "", "");
-        table.Add("RSS per idle session (all)", Kib(gatewayIdle.Memory.PerSession), Kib(nginxIdle.Memory.PerSession), "", "≤ 32 KiB", Mark(gatewayIdle.Memory.PerSession <= 32 * 1024));
-        table.Add("RSS per idle session (marginal)", Kib(gatewayIdle.Memory.Marginal), Kib(nginxIdle.Memory.Marginal), "", "≤ 32 KiB", Mark(gatewayIdle.Memory.Marginal <= 32 * 1024));
-        table.Add("… marginal, lowest – highest sample", KibRange(gatewayIdle.Memory), KibRange(nginxIdle.Memory), "", "", "");
-        table.Add("… of which managed heap, live objects", gatewayIdle.Memory.ManagedLive is { } live ? Kib(live) : "n/a", "", "", "", "");
-        table.Add("load generator: worst send lag", Format.Ms(gateway.MaxSendLagMs), Format.Ms(nginx.MaxSendLagMs), Format.Ms(direct.MaxSendLagMs), "", "");
-        table.Add("sessions not closed cleanly", Count(gateway.FailedCloses), Count(nginx.FailedCloses), Count(direct.FailedCloses), "", "");
+        table.Add("proxy context switches per frame", Format.Number(gateway.SwitchesPerFrame, "0.00"), Format.Number(nginx.SwitchesPerFrame, "0.00"), Relay(r => Format.Number(r.SwitchesPerFrame, "0.00")), "", "", "");
+        table.Add("path CPU per frame (proxy + backend or worker)", Micros(gateway.PathCpuMicrosPerFrame), Micros(nginx.PathCpuMicrosPerFrame), Relay(r => Micros(r.PathCpuMicrosPerFrame)), Micros(direct.CpuMicrosPerFrame), "", "");
+        table.Add("RSS per idle session (all)", Kib(gatewayIdle.Memory.PerSession), Kib(nginxIdle.Memory.PerSession), "", "", "≤ 32 KiB", Mark(gatewayIdle.Memory.PerSession <= 32 * 1024));
+        table.Add("RSS per idle session (marginal)", Kib(gatewayIdle.Memory.Marginal), Kib(nginxIdle.Memory.Marginal), "", "", "≤ 32 KiB", Mark(gatewayIdle.Memory.Marginal <= 32 * 1024));
+        table.Add("… marginal, lowest – highest sample", KibRange(gatewayIdle.Memory), KibRange(nginxIdle.Memory), "", "", "", "");
+        table.Add("… of which managed heap, live objects", gatewayIdle.Memory.ManagedLive is { } live ? Kib(live) : "n/a", "", "", "", "", "");
+        table.Add("load generator: worst send lag", Format.Ms(gateway.MaxSendLagMs), Format.Ms(nginx.MaxSendLagMs), Relay(r => Format.Ms(r.MaxSendLagMs)), Format.Ms(direct.MaxSendLagMs), "", "");
+        table.Add("sessions not closed cleanly", Count(gateway.FailedCloses), Count(nginx.FailedCloses), Relay(r => Count(r.FailedCloses)), Count(direct.FailedCloses), "", "");
         table.Print(output);
         output.WriteLine("CPU: utime + stime of the gateway process (workers excluded) or of the nginx worker process, over the measured window, per audio frame sent by the clients.");
         output.WriteLine("context switches: voluntary + involuntary, summed over the process's threads (/proc/<pid>/task/*/status); on this kind of machine each one costs microseconds.");
-        output.WriteLine("path CPU adds the process behind the proxy: the echo backend for nginx, the stt-passthrough worker for the gateway.");
+        output.WriteLine("CPU of the bare relay: utime + stime of its process. It does with each frame only what nginx does (read it, write it on), so nginx ÷ bare relay");
+        output.WriteLine("compares the runtimes, and gateway ÷ bare relay is what the gateway's own per-frame work costs on top of the floor.");
+        output.WriteLine("path CPU adds the process behind the proxy: the echo backend for nginx and the bare relay, the stt-passthrough worker for the gateway.");
         output.WriteLine("direct column: CPU of the echo backend itself (a minimal Kestrel WebSocket app), for scale.");
         output.WriteLine($"RSS per idle session: VmRSS growth with {IdleSessions} sessions open and silent, 1 s after the last session.started, mean of {gatewayIdle.Memory.Samples} samples");
         output.WriteLine("(each: settle 2 s with no session, open half, 1 s, open the rest, 1 s, close all); all = over every session, marginal = over the second half only");
@@ -225,6 +239,10 @@ internal static class GatewaySuite
     }
 
     private static string Count(int n) => n.ToString(Inv);
+
+    private static double Max(LoadResult r) => r.Latencies.DefaultIfEmpty(double.NaN).Max();
+
+    private static string Ratio(double ratio) => ratio.ToString("0.00", Inv);
 
     private static string Micros(double us) => us.ToString("0.0", Inv) + " µs";
 

@@ -1,0 +1,160 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+
+namespace Vaani.Bench.Gateway;
+
+/// <summary>
+/// The floor for a user-space WebSocket proxy on this machine and runtime: one thread with its own
+/// epoll set, non-blocking sockets, and the client's bytes copied to the backend (and back) as they
+/// come — no HTTP or WebSocket parsing, no session, no JSON. That is all nginx does with an upgraded
+/// stream, and it is less than the gateway must do (terminate the WebSocket, buffer audio for replay,
+/// speak the worker protocol, turn worker events into client JSON). Measured beside both, it splits
+/// the gateway's CPU per frame into what any proxy pays here (system calls and wake-ups) and what the
+/// gateway's own per-frame work adds. It reads until a short read, as nginx does, so it makes no
+/// system call a proxy could avoid. Run as <c>gateway --bare-relay &lt;backend port&gt;</c>; it exits
+/// when its standard input closes (its parent is gone). Linux x86-64 only (the epoll event layout).
+/// </summary>
+internal static partial class BareRelay
+{
+    private const uint EpollIn = 0x001;
+    private const int EpollCtlAdd = 1;
+    private const int EpollCtlDel = 2;
+    private const int ReadBufferBytes = 64 * 1024;
+
+    public static bool IsSupported => OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture == Architecture.X64;
+
+    public static int Run(int backendPort)
+    {
+        if (!IsSupported)
+        {
+            Console.Error.WriteLine("the bare relay needs Linux on x86-64");
+            return 2;
+        }
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(1024);
+        listener.Blocking = false;
+        int epoll = EpollCreate1(0);
+        if (epoll < 0)
+            throw new IOException($"epoll_create1 failed: errno {Marshal.GetLastPInvokeError()}");
+        var backend = new IPEndPoint(IPAddress.Loopback, backendPort);
+        // Each socket's peer, by file descriptor.
+        var peers = new Dictionary<int, (Socket Self, Socket Peer)>();
+        Watch(epoll, (int)listener.Handle);
+        Console.Out.WriteLine($"listening on http://127.0.0.1:{((IPEndPoint)listener.LocalEndPoint!).Port}");
+        Console.Out.Flush();
+        new Thread(() =>
+        {
+            Console.In.ReadToEnd();
+            Environment.Exit(0);
+        }) { IsBackground = true, Name = "stdin watch" }.Start();
+
+        var events = new EpollEvent[256];
+        var buffer = new byte[ReadBufferBytes];
+        while (true)
+        {
+            int n = EpollWait(epoll, events, events.Length, -1);
+            if (n < 0)
+            {
+                if (Marshal.GetLastPInvokeError() == 4) continue; // EINTR
+                throw new IOException($"epoll_wait failed: errno {Marshal.GetLastPInvokeError()}");
+            }
+            for (int i = 0; i < n; i++)
+            {
+                int fd = (int)events[i].Data;
+                if (fd == (int)listener.Handle)
+                {
+                    Accept(listener, backend, epoll, peers);
+                    continue;
+                }
+                if (peers.TryGetValue(fd, out var pair) && !Relay(pair.Self, pair.Peer, buffer))
+                    Close(epoll, peers, pair.Self, pair.Peer);
+            }
+        }
+    }
+
+    private static void Accept(Socket listener, IPEndPoint backend, int epoll, Dictionary<int, (Socket, Socket)> peers)
+    {
+        while (true)
+        {
+            Socket client;
+            try { client = listener.Accept(); }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.WouldBlock) { return; }
+            var upstream = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try { upstream.Connect(backend); } // loopback: immediate
+            catch (SocketException)
+            {
+                client.Dispose();
+                upstream.Dispose();
+                continue;
+            }
+            client.NoDelay = true;
+            client.Blocking = false;
+            upstream.Blocking = false;
+            peers[(int)client.Handle] = (client, upstream);
+            peers[(int)upstream.Handle] = (upstream, client);
+            Watch(epoll, (int)client.Handle);
+            Watch(epoll, (int)upstream.Handle);
+        }
+    }
+
+    /// <summary>Copies what <paramref name="from"/> has to <paramref name="to"/>; false when either side is done.</summary>
+    private static bool Relay(Socket from, Socket to, byte[] buffer)
+    {
+        while (true)
+        {
+            int got = from.Receive(buffer, 0, buffer.Length, SocketFlags.None, out var error);
+            if (error == SocketError.WouldBlock) return true;
+            if (error != SocketError.Success || got == 0) return false;
+            for (int sent = 0; sent < got;)
+            {
+                int n = to.Send(buffer, sent, got - sent, SocketFlags.None, out error);
+                if (error == SocketError.WouldBlock)
+                {
+                    // The peer is not reading: this baseline waits for it rather than buffering (bounded wait).
+                    if (!to.Poll(5_000_000, SelectMode.SelectWrite)) return false;
+                    continue;
+                }
+                if (error != SocketError.Success) return false;
+                sent += n;
+            }
+            if (got < buffer.Length) return true; // a short read drained the socket: wait for the next event
+        }
+    }
+
+    private static void Close(int epoll, Dictionary<int, (Socket, Socket)> peers, Socket a, Socket b)
+    {
+        foreach (var s in (ReadOnlySpan<Socket>)[a, b])
+        {
+            int fd = (int)s.Handle;
+            EpollCtl(epoll, EpollCtlDel, fd, IntPtr.Zero);
+            peers.Remove(fd);
+            s.Dispose();
+        }
+    }
+
+    private static unsafe void Watch(int epoll, int fd)
+    {
+        var e = new EpollEvent { Events = EpollIn, Data = (ulong)fd };
+        if (EpollCtl(epoll, EpollCtlAdd, fd, (IntPtr)(&e)) != 0)
+            throw new IOException($"epoll_ctl failed: errno {Marshal.GetLastPInvokeError()}");
+    }
+
+    /// <summary><c>struct epoll_event</c>, packed on x86-64.</summary>
+    [StructLayout(LayoutKind.Sequential, Pack = 4)]
+    private struct EpollEvent
+    {
+        public uint Events;
+        public ulong Data;
+    }
+
+    [LibraryImport("libc", EntryPoint = "epoll_create1", SetLastError = true)]
+    private static partial int EpollCreate1(int flags);
+
+    [LibraryImport("libc", EntryPoint = "epoll_ctl", SetLastError = true)]
+    private static partial int EpollCtl(int epoll, int op, int fd, IntPtr e);
+
+    [LibraryImport("libc", EntryPoint = "epoll_wait", SetLastError = true)]
+    private static partial int EpollWait(int epoll, [Out] EpollEvent[] events, int max, int timeout);
+}

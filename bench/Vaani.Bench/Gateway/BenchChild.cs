@@ -1,0 +1,41 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace Vaani.Bench.Gateway;
+
+/// <summary>
+/// This benchmark's executable run again as a server of its own: the <see cref="EchoBackend"/>
+/// (<c>gateway --backend</c>) or the <see cref="BareRelay"/> (<c>gateway --bare-relay PORT</c>).
+/// Each runs in its own process so its CPU is measured apart and it never shares a thread pool with
+/// the load generator.
+/// </summary>
+internal sealed partial class BenchChild : IAsyncDisposable
+{
+    private readonly ServerProcess _server;
+
+    private BenchChild(ServerProcess server) => _server = server;
+
+    public Uri BaseUri => new(_server.ReadyMatch.Groups["url"].Value);
+
+    public int Pid => _server.Pid;
+
+    public static Task<BenchChild> StartEchoBackendAsync(CancellationToken cancellationToken) =>
+        StartAsync("echo backend", ["gateway", "--backend"], cancellationToken);
+
+    public static Task<BenchChild> StartBareRelayAsync(Uri backend, CancellationToken cancellationToken) =>
+        StartAsync("bare relay", ["gateway", "--bare-relay", backend.Port.ToString(CultureInfo.InvariantCulture)], cancellationToken);
+
+    private static async Task<BenchChild> StartAsync(string name, string[] mode, CancellationToken cancellationToken)
+    {
+        var self = Environment.ProcessPath ?? throw new InvalidOperationException("the benchmark's executable path is unknown");
+        // Under `dotnet run` the process is the apphost; under `dotnet Vaani.Bench.dll` it is dotnet itself.
+        IEnumerable<string> args = Path.GetFileNameWithoutExtension(self) == "dotnet" ? [typeof(BenchChild).Assembly.Location, .. mode] : mode;
+        var server = await ServerProcess.StartAsync(name, self, args, null, ListeningLine(), Signals.SigTerm, cancellationToken);
+        return new BenchChild(server);
+    }
+
+    public ValueTask DisposeAsync() => _server.DisposeAsync();
+
+    [GeneratedRegex(@"listening on (?<url>http://[\d.]+:\d+)")]
+    private static partial Regex ListeningLine();
+}
