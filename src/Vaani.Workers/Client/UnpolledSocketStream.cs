@@ -5,7 +5,9 @@ namespace Vaani.Workers.Client;
 /// <summary>
 /// A connected Unix domain socket used without the runtime's epoll registration. Reads block in
 /// poll(2) on the caller's thread (the connection's dedicated reader thread); writes are
-/// non-blocking sends that wait in poll(2) on a pool thread only while the peer's buffer is full.
+/// non-blocking sends, and while the peer's buffer is full the writer awaits a thread of this
+/// stream's own that waits in poll(2) (started on the first full buffer), never a pool thread: a
+/// stalled worker must not take threads from the pool the gateway's requests and timers run on.
 /// </summary>
 /// <remarks>
 /// Why: a socket registered with epoll gets an EPOLLOUT edge every time the peer reads from it
@@ -20,6 +22,10 @@ internal sealed class UnpolledSocketStream : Stream
 
     private readonly Socket _socket;
     private volatile bool _disposed;
+    private readonly object _waitGate = new();
+    private readonly SemaphoreSlim _waitRequested = new(0);
+    private TaskCompletionSource? _writable; // the write wait in progress, completed by the waiter thread
+    private Thread? _waiter;
 
     /// <param name="socket">A connected stream socket; it is switched to non-blocking mode and owned by this stream.</param>
     public UnpolledSocketStream(Socket socket)
@@ -75,7 +81,10 @@ internal sealed class UnpolledSocketStream : Stream
 
     public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
-    /// <summary>Sends without blocking; only when the peer's buffer is full does it wait, on a pool thread.</summary>
+    /// <summary>
+    /// Sends without blocking; only when the peer's buffer is full does it wait, on this stream's
+    /// waiter thread. One write at a time (the connection has a single writer).
+    /// </summary>
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
         while (!buffer.IsEmpty)
@@ -87,7 +96,49 @@ internal sealed class UnpolledSocketStream : Stream
                 continue;
             }
             cancellationToken.ThrowIfCancellationRequested();
-            await Task.Run(() => _socket.Poll(PollSliceMicroseconds, SelectMode.SelectWrite), cancellationToken).ConfigureAwait(false);
+            await WaitWritableAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Completes when the socket can take more bytes (or is closed: the next send then reports it).</summary>
+    private Task WaitWritableAsync()
+    {
+        var writable = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_waitGate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _writable = writable;
+            if (_waiter is null)
+            {
+                _waiter = new Thread(WaitLoop) { IsBackground = true, Name = "vaani worker socket writer" };
+                _waiter.Start();
+            }
+        }
+        _waitRequested.Release();
+        return writable.Task;
+    }
+
+    private void WaitLoop()
+    {
+        while (true)
+        {
+            _waitRequested.Wait();
+            TaskCompletionSource? writable;
+            lock (_waitGate) writable = _writable;
+            if (_disposed)
+            {
+                writable?.TrySetException(new ObjectDisposedException(nameof(UnpolledSocketStream)));
+                return;
+            }
+            try
+            {
+                while (!_disposed && !_socket.Poll(PollSliceMicroseconds, SelectMode.SelectWrite)) { }
+                writable?.TrySetResult();
+            }
+            catch (Exception ex) when (ex is ObjectDisposedException or SocketException)
+            {
+                writable?.TrySetResult(); // the send that follows reports the closed socket
+            }
         }
     }
 
@@ -116,7 +167,8 @@ internal sealed class UnpolledSocketStream : Stream
     {
         if (disposing && !_disposed)
         {
-            _disposed = true;
+            lock (_waitGate) _disposed = true;
+            _waitRequested.Release(); // ends the waiter thread, if any
             try { _socket.Shutdown(SocketShutdown.Both); } catch (SocketException) { } catch (ObjectDisposedException) { }
             _socket.Dispose();
         }

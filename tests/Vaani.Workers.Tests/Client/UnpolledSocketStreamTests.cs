@@ -10,10 +10,12 @@ public sealed class UnpolledSocketStreamTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
+    private (UnpolledSocketStream Client, Socket Server) Pair() => ConnectedPair(_dir);
+
     /// <summary>A connected pair: (client wrapped in the stream under test, accepted server socket).</summary>
-    private (UnpolledSocketStream Client, Socket Server) Pair()
+    internal static (UnpolledSocketStream Client, Socket Server) ConnectedPair(string dir)
     {
-        var path = Path.Combine(_dir, "s.sock");
+        var path = Path.Combine(dir, "s.sock");
         using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         listener.Bind(new UnixDomainSocketEndPoint(path));
         listener.Listen(1);
@@ -84,5 +86,81 @@ public sealed class UnpolledSocketStreamTests : IDisposable
         using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
         var read = Task.Run(async () => await client.ReadAsync(new byte[16], cts.Token));
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => read.WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    /// <summary>
+    /// A writer whose peer stopped reading (a stalled worker) waits for room without holding a
+    /// thread-pool thread: the gateway's HTTP requests, timers and session work run on that pool, and
+    /// on a small machine a few blocked threads starve it. Checked on the threads themselves: while 16
+    /// writes wait, no more pool threads may sit in poll(2) than before (Linux: /proc/self/task/*/syscall).
+    /// </summary>
+    [Fact]
+    public async Task WriteAsync_PeersNotReading_NoPoolThreadWaitsInPoll()
+    {
+        const int Writers = 16;
+        var pairs = new List<(UnpolledSocketStream Client, Socket Server)>();
+        using var stop = new CancellationTokenSource(); // ends the writes if the test fails
+        try
+        {
+            for (int i = 0; i < Writers; i++) pairs.Add(Pair());
+            // Pool threads already in poll(2) for something else (the test host polls its own socket).
+            var before = PoolThreadsInPoll();
+            // Several times what a Unix socket buffers (~200 KiB): every write must wait for its peer.
+            var data = RandomNumberGenerator.GetBytes(1024 * 1024);
+            var writes = pairs.Select(p => p.Client.WriteAsync(data, stop.Token).AsTask()).ToList();
+            await Task.Delay(300);
+            Assert.DoesNotContain(writes, w => w.IsCompleted);
+            for (int sample = 0; sample < 10; sample++)
+            {
+                var inPoll = PoolThreadsInPoll().Except(before).ToList();
+                Assert.True(inPoll.Count == 0, $"{inPoll.Count} thread-pool threads wait in poll(2) for the writes: {string.Join(", ", inPoll)}");
+                await Task.Delay(50);
+            }
+
+            // The peers read: every write completes with every byte, in order.
+            var reads = pairs.Select(async p =>
+            {
+                var received = new byte[data.Length];
+                await using var peer = new NetworkStream(p.Server, ownsSocket: false);
+                await peer.ReadExactlyAsync(received);
+                return received;
+            }).ToList();
+            await Task.WhenAll(writes).WaitAsync(TimeSpan.FromSeconds(30));
+            foreach (var received in await Task.WhenAll(reads).WaitAsync(TimeSpan.FromSeconds(30)))
+                Assert.True(data.AsSpan().SequenceEqual(received), "bytes arrived out of order or corrupted");
+        }
+        finally
+        {
+            stop.Cancel();
+            foreach (var (client, server) in pairs)
+            {
+                await client.DisposeAsync();
+                server.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Thread ids of this process's thread-pool workers blocked in poll(2) right now.</summary>
+    private static List<string> PoolThreadsInPoll()
+    {
+        // The first field of /proc/<pid>/task/<tid>/syscall is the number of the call the thread is in:
+        // poll(2) on x86-64; glibc implements poll with ppoll on arm64.
+        var poll = System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture switch
+        {
+            System.Runtime.InteropServices.Architecture.X64 => "7",
+            System.Runtime.InteropServices.Architecture.Arm64 => "73",
+            var other => throw new PlatformNotSupportedException($"no poll system call number known for {other}"),
+        };
+        var found = new List<string>();
+        foreach (var task in Directory.EnumerateDirectories("/proc/self/task"))
+        {
+            try
+            {
+                if (!File.ReadAllText(Path.Combine(task, "comm")).StartsWith(".NET TP Worker", StringComparison.Ordinal)) continue;
+                if (File.ReadAllText(Path.Combine(task, "syscall")).Split(' ')[0] == poll) found.Add(Path.GetFileName(task));
+            }
+            catch (IOException) { } // the thread ended meanwhile
+        }
+        return found;
     }
 }
