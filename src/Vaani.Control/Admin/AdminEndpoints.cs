@@ -3,6 +3,8 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Vaani.Control.Auth;
 using Vaani.Control.Domain;
 
@@ -26,48 +28,51 @@ public static class AdminEndpoints
     /// <c>PUT/GET /tenants/{tenant}/quotas</c>, <c>PUT/GET /routes</c>,
     /// <c>GET /tenants/{tenant}/usage?period=day|month&amp;from=YYYY-MM-DD&amp;to=YYYY-MM-DD</c>,
     /// <c>POST /usage/events</c> (data-plane delivery) and <c>GET /snapshot</c> (data-plane snapshot).
+    /// Callers are held to <paramref name="limits"/> (default <see cref="AdminRateLimits.Default"/>).
     /// </summary>
-    public static RouteGroupBuilder MapControlAdminApi(this IEndpointRouteBuilder endpoints, ControlService service, string prefix = "/admin/v1")
+    public static RouteGroupBuilder MapControlAdminApi(this IEndpointRouteBuilder endpoints, ControlService service, string prefix = "/admin/v1", AdminRateLimits? limits = null)
     {
         var group = endpoints.MapGroup(prefix);
+        var limiter = new AdminRateLimiter(limits ?? AdminRateLimits.Default);
+        endpoints.ServiceProvider.GetService<IHostApplicationLifetime>()?.ApplicationStopped.Register(limiter.Dispose);
 
-        group.MapPost("/tenants", ctx => Run(ctx, service, async (caller, ct) =>
+        group.MapPost("/tenants", ctx => Run(ctx, service, limiter, async (caller, ct) =>
         {
             var body = await ReadBodyAsync<CreateTenantRequest>(ctx, ct);
             return (201, await service.CreateTenantAsync(caller, body, IdempotencyKey(ctx), ct));
         }));
-        group.MapGet("/tenants", ctx => Run(ctx, service, async (caller, ct) => (200, (object)new { tenants = await service.ListTenantsAsync(caller, ct) })));
-        group.MapGet("/tenants/{tenant}", ctx => Run(ctx, service, async (caller, ct) => (200, (object)await service.GetTenantAsync(caller, Tenant(ctx), ct))));
-        group.MapPut("/tenants/{tenant}/state", ctx => Run(ctx, service, async (caller, ct) =>
+        group.MapGet("/tenants", ctx => Run(ctx, service, limiter, async (caller, ct) => (200, (object)new { tenants = await service.ListTenantsAsync(caller, ct) })));
+        group.MapGet("/tenants/{tenant}", ctx => Run(ctx, service, limiter, async (caller, ct) => (200, (object)await service.GetTenantAsync(caller, Tenant(ctx), ct))));
+        group.MapPut("/tenants/{tenant}/state", ctx => Run(ctx, service, limiter, async (caller, ct) =>
         {
             var body = await ReadBodyAsync<SetTenantStateRequest>(ctx, ct);
             return (200, (object)await service.SetTenantDisabledAsync(caller, Tenant(ctx), body.Disabled, IdempotencyKey(ctx), ct));
         }));
 
-        group.MapPost("/tenants/{tenant}/keys", ctx => Run(ctx, service, async (caller, ct) =>
+        group.MapPost("/tenants/{tenant}/keys", ctx => Run(ctx, service, limiter, async (caller, ct) =>
         {
             var body = await ReadBodyAsync<CreateKeyRequest>(ctx, ct);
             return (201, (object)await service.CreateKeyAsync(caller, Tenant(ctx), body, IdempotencyKey(ctx), ct));
         }));
-        group.MapGet("/tenants/{tenant}/keys", ctx => Run(ctx, service, async (caller, ct) => (200, (object)new { keys = await service.ListKeysAsync(caller, Tenant(ctx), ct) })));
-        group.MapPost("/tenants/{tenant}/keys/{key}/revoke", ctx => Run(ctx, service, async (caller, ct) =>
+        group.MapGet("/tenants/{tenant}/keys", ctx => Run(ctx, service, limiter, async (caller, ct) => (200, (object)new { keys = await service.ListKeysAsync(caller, Tenant(ctx), ct) })));
+        group.MapPost("/tenants/{tenant}/keys/{key}/revoke", ctx => Run(ctx, service, limiter, async (caller, ct) =>
             (200, (object)await service.RevokeKeyAsync(caller, Tenant(ctx), new ApiKeyId((string)ctx.Request.RouteValues["key"]!), IdempotencyKey(ctx), ct))));
 
-        group.MapPut("/tenants/{tenant}/quotas", ctx => Run(ctx, service, async (caller, ct) =>
+        group.MapPut("/tenants/{tenant}/quotas", ctx => Run(ctx, service, limiter, async (caller, ct) =>
         {
             var body = await ReadBodyAsync<TenantQuotas>(ctx, ct);
             return (200, (object)await service.SetQuotasAsync(caller, Tenant(ctx), body, IdempotencyKey(ctx), ct));
         }));
-        group.MapGet("/tenants/{tenant}/quotas", ctx => Run(ctx, service, async (caller, ct) => (200, (object)await service.GetQuotasAsync(caller, Tenant(ctx), ct))));
+        group.MapGet("/tenants/{tenant}/quotas", ctx => Run(ctx, service, limiter, async (caller, ct) => (200, (object)await service.GetQuotasAsync(caller, Tenant(ctx), ct))));
 
-        group.MapPut("/routes", ctx => Run(ctx, service, async (caller, ct) =>
+        group.MapPut("/routes", ctx => Run(ctx, service, limiter, async (caller, ct) =>
         {
             var body = await ReadBodyAsync<RouteTable>(ctx, ct);
             return (200, (object)await service.SetRoutesAsync(caller, body, IdempotencyKey(ctx), ct));
         }));
-        group.MapGet("/routes", ctx => Run(ctx, service, async (caller, ct) => (200, (object)await service.GetRoutesAsync(caller, ct))));
+        group.MapGet("/routes", ctx => Run(ctx, service, limiter, async (caller, ct) => (200, (object)await service.GetRoutesAsync(caller, ct))));
 
-        group.MapGet("/tenants/{tenant}/usage", ctx => Run(ctx, service, async (caller, ct) =>
+        group.MapGet("/tenants/{tenant}/usage", ctx => Run(ctx, service, limiter, async (caller, ct) =>
         {
             var q = ctx.Request.Query;
             var period = q["period"].ToString() switch
@@ -82,25 +87,35 @@ public static class AdminEndpoints
             return (200, (object)await service.QueryUsageAsync(caller, Tenant(ctx), period, from, to, ct));
         }));
         // Data-plane calls: a root key or an edge key (checked by the service).
-        group.MapPost("/usage/events", ctx => Run(ctx, service, async (caller, ct) =>
+        group.MapPost("/usage/events", ctx => Run(ctx, service, limiter, async (caller, ct) =>
         {
             var body = await ReadBodyAsync<UsageEventsRequest>(ctx, ct, maxBytes: 16 * MaxBodyBytes);
             return (200, (object)await service.RecordUsageAsync(caller, body.Events, ct));
         }, ApiKeyScopes.None));
-        group.MapGet("/snapshot", ctx => Run(ctx, service, async (caller, ct) => (200, (object)await service.GetSnapshotAsync(caller, ct)), ApiKeyScopes.None));
+        group.MapGet("/snapshot", ctx => Run(ctx, service, limiter, async (caller, ct) => (200, (object)await service.GetSnapshotAsync(caller, ct)), ApiKeyScopes.None));
 
         return group;
     }
 
-    private static async Task Run(HttpContext ctx, ControlService service, Func<AuthenticatedKey, CancellationToken, Task<(int Status, object Body)>> handler,
+    private static async Task Run(HttpContext ctx, ControlService service, AdminRateLimiter limiter, Func<AuthenticatedKey, CancellationToken, Task<(int Status, object Body)>> handler,
         ApiKeyScopes requiredScope = ApiKeyScopes.Admin)
     {
         var ct = ctx.RequestAborted;
+        if (limiter.ChargeAddress(ctx) is { } addressWait)
+        {
+            await AdminRateLimiter.RefuseAsync(ctx, addressWait, "address");
+            return;
+        }
         var auth = await service.AuthenticateAsync(ctx.Request.Headers.Authorization.ToString(), requiredScope, ct);
         if (!auth.Succeeded)
         {
             if (auth.Failure!.Value.HttpStatus() == 401) ctx.Response.Headers.WWWAuthenticate = "Token";
             await WriteErrorAsync(ctx, auth.Failure!.Value.HttpStatus(), auth.Failure.Value.ToWire(), auth.Message);
+            return;
+        }
+        if (limiter.ChargeKey(ctx, auth.Principal!) is { } keyWait)
+        {
+            await AdminRateLimiter.RefuseAsync(ctx, keyWait, "key");
             return;
         }
 

@@ -23,6 +23,7 @@ public sealed class AdminApiTests : IAsyncLifetime
 {
     private readonly string _dir = TestData.TempDir();
     private SqliteControlStore _store = null!;
+    private ControlService _service = null!;
     private WebApplication _app = null!;
     private HttpClient _http = null!;
     private Uri _base = null!;
@@ -31,16 +32,23 @@ public sealed class AdminApiTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _store = await SqliteControlStore.OpenAsync(Path.Combine(_dir, "c.db"));
-        var service = new ControlService(_store);
-        _rootSecret = (await service.BootstrapAsync())!.Secret;
+        _service = new ControlService(_store);
+        _rootSecret = (await _service.BootstrapAsync())!.Secret;
+        (_app, _http) = await StartAsync(_service, limits: null);
+        _base = _http.BaseAddress!;
+    }
+
+    /// <summary>The admin API of <paramref name="service"/> on its own Kestrel, and a client for it.</summary>
+    private static async Task<(WebApplication App, HttpClient Http)> StartAsync(ControlService service, AdminRateLimits? limits)
+    {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
-        _app = builder.Build();
-        _app.MapControlAdminApi(service);
-        await _app.StartAsync();
-        _base = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/");
-        _http = new HttpClient { BaseAddress = _base, Timeout = TimeSpan.FromSeconds(30) };
+        var app = builder.Build();
+        app.MapControlAdminApi(service, limits: limits);
+        await app.StartAsync();
+        var baseUri = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/");
+        return (app, new HttpClient { BaseAddress = baseUri, Timeout = TimeSpan.FromSeconds(30) });
     }
 
     public async Task DisposeAsync()
@@ -53,14 +61,8 @@ public sealed class AdminApiTests : IAsyncLifetime
 
     private async Task<(HttpStatusCode Status, JsonElement Body)> SendAsync(HttpMethod method, string path, string? secret, object? body = null, string? idempotencyKey = null)
     {
-        using var request = new HttpRequestMessage(method, path);
-        if (secret is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Token", secret);
-        if (idempotencyKey is not null) request.Headers.Add("Idempotency-Key", idempotencyKey);
-        if (body is string raw) request.Content = new StringContent(raw, Encoding.UTF8, "application/json");
-        else if (body is not null) request.Content = JsonContent.Create(body, body.GetType(), options: ControlJson.Options);
-        using var response = await _http.SendAsync(request);
-        var text = await response.Content.ReadAsStringAsync();
-        return (response.StatusCode, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone());
+        var (status, json, _) = await SendAsync(_http, method, path, secret, body, idempotencyKey);
+        return (status, json);
     }
 
     private static string ErrorCode(JsonElement body) => body.GetProperty("error").GetProperty("code").GetString()!;
@@ -235,5 +237,66 @@ public sealed class AdminApiTests : IAsyncLifetime
         var (bad, err) = await SendAsync(HttpMethod.Get, "admin/v1/tenants/acme/usage?period=week", _rootSecret);
         Assert.Equal(HttpStatusCode.BadRequest, bad);
         Assert.Contains("period 'week'", err.GetProperty("error").GetProperty("message").GetString());
+    }
+
+    [Fact]
+    public async Task Key_OverItsBurst_429RateLimitedWithRetryAfter_OtherKeysAndLaterRequestsPass()
+    {
+        var (app, http) = await StartAsync(_service, new AdminRateLimits { KeyRequestsPerSecond = 1, KeyBurst = 3 });
+        await using var _ = app;
+        using var __ = http;
+        // One of the root key's 3 tokens: a second admin key, with a bucket of its own.
+        var (_, created, _) = await SendAsync(http, HttpMethod.Post, "admin/v1/tenants/default/keys", _rootSecret, new { name = "ops", scopes = new[] { "admin" } });
+        var other = created.GetProperty("secret").GetString()!;
+
+        var statuses = new List<HttpStatusCode>();
+        string? retryAfter = null;
+        for (int i = 0; i < 4; i++)
+        {
+            var (status, body, wait) = await SendAsync(http, HttpMethod.Get, "admin/v1/tenants", _rootSecret);
+            statuses.Add(status);
+            if (status == HttpStatusCode.TooManyRequests)
+            {
+                Assert.Equal("rate_limited", ErrorCode(body));
+                retryAfter = wait;
+            }
+        }
+        // Tokens come back one a second, so a slow box may earn one more 200 in between.
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK], statuses.Take(2));
+        Assert.Contains(HttpStatusCode.TooManyRequests, statuses);
+        Assert.True(int.TryParse(retryAfter, out var seconds) && seconds >= 1, $"Retry-After was '{retryAfter}'");
+
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(http, HttpMethod.Get, "admin/v1/tenants", other)).Status);
+        await Task.Delay(TimeSpan.FromSeconds(seconds) + TimeSpan.FromMilliseconds(200));
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(http, HttpMethod.Get, "admin/v1/tenants", _rootSecret)).Status);
+    }
+
+    [Fact]
+    public async Task Address_OverItsBurst_429BeforeAnyKeyIsLookedUp()
+    {
+        var (app, http) = await StartAsync(_service, new AdminRateLimits { AddressRequestsPerSecond = 1, AddressBurst = 3 });
+        await using var _ = app;
+        using var __ = http;
+        for (int i = 0; i < 3; i++)
+            Assert.Equal(HttpStatusCode.Unauthorized, (await SendAsync(http, HttpMethod.Get, "admin/v1/tenants", "vk_made_up_secret")).Status);
+        // The address's bucket is empty: refused before the key is read, valid key or not.
+        var (status, body, wait) = await SendAsync(http, HttpMethod.Get, "admin/v1/tenants", _rootSecret);
+        Assert.Equal(HttpStatusCode.TooManyRequests, status);
+        Assert.Equal("rate_limited", ErrorCode(body));
+        Assert.NotNull(wait);
+    }
+
+    private static async Task<(HttpStatusCode Status, JsonElement Body, string? RetryAfter)> SendAsync(HttpClient http, HttpMethod method, string path, string? secret,
+        object? body = null, string? idempotencyKey = null)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        if (secret is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Token", secret);
+        if (idempotencyKey is not null) request.Headers.Add("Idempotency-Key", idempotencyKey);
+        if (body is string raw) request.Content = new StringContent(raw, Encoding.UTF8, "application/json");
+        else if (body is not null) request.Content = JsonContent.Create(body, body.GetType(), options: ControlJson.Options);
+        using var response = await http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        var retryAfter = response.Headers.RetryAfter?.Delta is { } delta ? ((int)delta.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture) : null;
+        return (response.StatusCode, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone(), retryAfter);
     }
 }
