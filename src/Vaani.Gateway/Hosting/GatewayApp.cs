@@ -29,6 +29,11 @@ public static class GatewayApp
         builder.Logging.ClearProviders();
         if (logging is not null) logging(builder.Logging);
         else builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }).SetMinimumLevel(LogLevel.Warning);
+        // The hosting layer's request log (request start and finish, Information and Debug) is off.
+        // While its logger is enabled at all, the host starts an Activity and a log scope for every
+        // request, and a streaming session carries both for its whole life: two async-local values
+        // that every continuation of the session restores. A tracing listener still gets activities.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         builder.WebHost.UseKestrel(k =>
         {
             k.Limits.MaxRequestBodySize = options.MaxUploadBytes;
