@@ -10,12 +10,10 @@ public sealed class UnpolledSocketStreamTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private (UnpolledSocketStream Client, Socket Server) Pair() => ConnectedPair(_dir);
-
     /// <summary>A connected pair: (client wrapped in the stream under test, accepted server socket).</summary>
-    internal static (UnpolledSocketStream Client, Socket Server) ConnectedPair(string dir)
+    private (UnpolledSocketStream Client, Socket Server) Pair()
     {
-        var path = Path.Combine(dir, "s.sock");
+        var path = Path.Combine(_dir, "s.sock");
         using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         listener.Bind(new UnixDomainSocketEndPoint(path));
         listener.Listen(1);
