@@ -5,30 +5,25 @@ using Vaani.Workers.Protocol;
 namespace Vaani.Workers.Client;
 
 /// <summary>The gateway's view of one TTS request on a worker; see <see cref="RemoteTtsEngine"/>.</summary>
-internal sealed class RemoteTtsRequest : IClientChannel
+internal sealed class RemoteTtsRequest : RemoteChannel
 {
-    private readonly WorkerConnection _connection;
-    private readonly uint _channel;
     // Unbounded in count, bounded in bytes: the worker may only send TtsWindow bytes of audio ahead of
     // our credits (checked in OnFrame); words are bounded by the request text.
     private readonly Channel<TtsEvent> _events = Channel.CreateUnbounded<TtsEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     private long _queuedAudio;
-    private long _lastProgress;
     private long _waitingSince;
     private volatile bool _done;
     private volatile Exception? _fault;
 
     public RemoteTtsRequest(WorkerConnection connection, uint channel)
+        : base(connection, channel)
     {
-        _connection = connection;
-        _channel = channel;
-        _lastProgress = connection.Time.GetTimestamp();
     }
 
     public async Task StartAsync(TtsRequest request, CancellationToken cancellationToken)
     {
-        _connection.Register(_channel, this);
-        await _connection.Writer.SendAsync(Frames.Json(FrameType.StartTts, _channel, new StartTtsMessage(request, _connection.Options.TtsWindow)), cancellationToken).ConfigureAwait(false);
+        Connection.Register(ChannelId, this);
+        await Connection.Writer.SendAsync(Frames.Json(FrameType.StartTts, ChannelId, new StartTtsMessage(request, Connection.Options.TtsWindow)), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The next event, or null after TtsDone. The first one must come within the start timeout.</summary>
@@ -37,18 +32,18 @@ internal sealed class RemoteTtsRequest : IClientChannel
         var reader = _events.Reader;
         if (reader.TryRead(out var ready))
             return Taken(ready);
-        Volatile.Write(ref _waitingSince, _connection.Time.GetTimestamp());
+        Volatile.Write(ref _waitingSince, Connection.Time.GetTimestamp());
         try
         {
             var wait = reader.WaitToReadAsync(cancellationToken).AsTask();
             var more = first
-                ? await wait.WaitAsync(_connection.Options.StartTimeout, _connection.Time, cancellationToken).ConfigureAwait(false)
+                ? await wait.WaitAsync(Connection.Options.StartTimeout, Connection.Time, cancellationToken).ConfigureAwait(false)
                 : await wait.ConfigureAwait(false);
             return more && reader.TryRead(out var e) ? Taken(e) : null;
         }
         catch (TimeoutException)
         {
-            var error = new EngineException("start_timeout", $"worker {_connection.Hello.Pid} produced nothing for the TTS request within {_connection.Options.StartTimeout.TotalSeconds:0.###} s", isPermanent: false);
+            var error = new EngineException("start_timeout", $"worker {Connection.Hello.Pid} produced nothing for the TTS request within {Connection.Options.StartTimeout.TotalSeconds:0.###} s", isPermanent: false);
             Fault(error);
             throw error;
         }
@@ -60,70 +55,61 @@ internal sealed class RemoteTtsRequest : IClientChannel
 
     /// <summary>Returns credit for audio the caller consumed.</summary>
     public ValueTask CreditAsync(int bytes, CancellationToken cancellationToken) =>
-        _done || _fault is not null ? ValueTask.CompletedTask : _connection.Writer.SendAsync(Frames.Credit(_channel, (uint)bytes), cancellationToken);
+        _done || _fault is not null ? ValueTask.CompletedTask : Connection.Writer.SendAsync(Frames.Credit(ChannelId, (uint)bytes), cancellationToken);
 
     /// <summary>Ends the request: cancels it at the worker if it is still running.</summary>
     public void Close()
     {
         if (!_done)
-            _connection.SendCancel(_channel); // see RemoteSttSession.DisposeAsync
+            Connection.SendCancel(ChannelId); // see RemoteSttSession.DisposeAsync
         _done = true;
-        _connection.Unregister(_channel);
+        Connection.Unregister(ChannelId);
     }
 
-    void IClientChannel.OnFrame(Frame frame)
+    protected override string Name => $"TTS request {ChannelId}";
+
+    protected override void Handle(Frame frame)
     {
-        Volatile.Write(ref _lastProgress, _connection.Time.GetTimestamp());
-        try
+        switch (frame.Type)
         {
-            switch (frame.Type)
-            {
-                case FrameType.TtsAudio:
-                    if (Interlocked.Add(ref _queuedAudio, frame.Payload.Length) > _connection.Options.TtsWindow)
-                        throw new ProtocolException("window_exceeded", $"the worker sent more than the {_connection.Options.TtsWindow}-byte TTS window");
-                    _events.Writer.TryWrite(new TtsAudio(frame.Payload));
-                    break;
-                case FrameType.TtsWord:
-                    _events.Writer.TryWrite(Deserialize<TtsWord>(frame));
-                    break;
-                case FrameType.TtsDone:
-                    _done = true;
-                    _connection.Unregister(_channel);
-                    _events.Writer.TryComplete();
-                    break;
-                case FrameType.Error:
-                    Fault(WireJson.Deserialize<ErrorMessage>(frame.Payload, frame.Type).ToException());
-                    break;
-                default:
-                    throw new ProtocolException("unexpected_frame", $"a TTS request does not accept {frame.Type} frames");
-            }
-        }
-        catch (ProtocolException ex)
-        {
-            Fault(_connection.Lost($"protocol error on TTS request {_channel}: {ex.Message}"));
+            case FrameType.TtsAudio:
+                if (Interlocked.Add(ref _queuedAudio, frame.Payload.Length) > Connection.Options.TtsWindow)
+                    throw new ProtocolException("window_exceeded", $"the worker sent more than the {Connection.Options.TtsWindow}-byte TTS window");
+                _events.Writer.TryWrite(new TtsAudio(frame.Payload));
+                break;
+            case FrameType.TtsWord:
+                _events.Writer.TryWrite(Deserialize<TtsWord>(frame));
+                break;
+            case FrameType.TtsDone:
+                _done = true;
+                Connection.Unregister(ChannelId);
+                _events.Writer.TryComplete();
+                break;
+            default:
+                throw new ProtocolException("unexpected_frame", $"a TTS request does not accept {frame.Type} frames");
         }
     }
 
-    public void Fault(Exception error)
+    public override void Fault(Exception error)
     {
         if (_done)
             return;
         _fault ??= error;
-        _connection.Unregister(_channel);
+        Connection.Unregister(ChannelId);
         _events.Writer.TryComplete(error);
     }
 
-    void IClientChannel.CheckProgress(long nowTimestamp)
+    public override void CheckProgress(long nowTimestamp)
     {
         // Only a caller waiting for data with nothing arriving is a stall; a caller that is slow to
         // read holds the worker back through the window, which is not the worker's fault.
         var waitingSince = Volatile.Read(ref _waitingSince);
         if (waitingSince == 0 || _done || _fault is not null)
             return;
-        var since = Math.Max(waitingSince, Volatile.Read(ref _lastProgress));
-        var idle = _connection.Time.GetElapsedTime(since, nowTimestamp);
-        if (idle > _connection.Options.ProgressTimeout)
-            Fault(_connection.Lost($"TTS request {_channel} made no progress for {idle.TotalSeconds:0.0} s"));
+        var since = Math.Max(waitingSince, LastProgress);
+        var idle = Connection.Time.GetElapsedTime(since, nowTimestamp);
+        if (idle > Connection.Options.ProgressTimeout)
+            Fault(Connection.Lost($"TTS request {ChannelId} made no progress for {idle.TotalSeconds:0.0} s"));
     }
 
     private TtsEvent Taken(TtsEvent e)
