@@ -108,6 +108,45 @@ public sealed class AdminCliTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task Control_AdminKeyRate_HoldsOneKeyToItsBurstThen429WithRetryAfter()
+    {
+        await using var control = VaaniProcess.Start(new Dictionary<string, string> { ["VAANI_API_KEY"] = _root },
+            "control", "--port", "0", "--data-dir", Path.Combine(_dir, "rated"), "--admin-key-rate", "1:2");
+        var url = new Uri(await control.WaitForAsync(@"control plane listening on (http://[0-9.:]+)", TimeSpan.FromSeconds(60)));
+        using var http = new HttpClient();
+
+        var answers = new List<(int Status, string? RetryAfter)>();
+        for (var i = 0; i < 6; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(url, "/admin/v1/tenants"));
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Token", _root);
+            using var response = await http.SendAsync(request);
+            answers.Add(((int)response.StatusCode, response.Headers.RetryAfter?.Delta?.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        }
+
+        // A burst of 2, then 1 per second: the requests after the first two are refused, except at
+        // most one let through by a refill that happens to fall between them.
+        Assert.Equal([200, 200], answers.Take(2).Select(a => a.Status));
+        var refused = answers.Where(a => a.Status == 429).ToList();
+        Assert.True(refused.Count >= 3, string.Join(", ", answers));
+        Assert.All(refused, a => Assert.Equal("1", a.RetryAfter));
+    }
+
+    [Theory]
+    [InlineData("--admin-key-rate", "0", "whole requests per second ≥ 1")]
+    [InlineData("--admin-key-rate", "fast", "expected RATE[:BURST]")]
+    [InlineData("--admin-address-rate", "100:50", "BURST (50) may not be below RATE (100)")]
+    [InlineData("--admin-address-rate", "100:x", "BURST must be a whole number")]
+    public async Task Control_BadAdminRate_RefusedWithReasonBeforeStarting(string option, string value, string message)
+    {
+        var r = await RunAsync(["control", "--port", "0", "--data-dir", Path.Combine(_dir, "bad-rate"), option, value], null);
+        Assert.Equal(64, r.Code);
+        Assert.Contains($"{option} '{value}'", r.Stderr, StringComparison.Ordinal);
+        Assert.Contains(message, r.Stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "bad-rate")));
+    }
+
     private Task<(int Code, string Stdout, string Stderr)> AdminAsync(params string[] args)
         => RunAsync(["admin", "--url", _url, .. args], new Dictionary<string, string> { ["VAANI_ADMIN_KEY"] = _root });
 

@@ -18,12 +18,15 @@ internal static class ControlCommand
         var port = new Option<int>("--port", "-p") { Description = "TCP port of the admin API (0 picks a free one)", DefaultValueFactory = _ => 8081 };
         var store = ServeCommand.StoreOption();
         var dataDir = ServeCommand.DataDirOption();
+        var adminRates = new AdminRateOptions();
         var command = new Command("control", "Run the control plane: store, tenants, keys, quotas, usage ledger, admin API") { host, port, store, dataDir };
+        adminRates.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             var h = parse.GetValue(host)!;
             var p = parse.GetValue(port);
             ServeCommand.GatewayOptionsFrom(h, p, TimeSpan.Zero); // validates host and port
+            var rateLimits = adminRates.Limits(parse);
             var data = ControlPlaneSetup.DataDirectory(parse.GetValue(dataDir));
             ControlPlaneSetup.EnsurePrivateDirectory(data);
             var spec = ServeCommand.ParseStore(parse.GetValue(store), data);
@@ -33,6 +36,7 @@ internal static class ControlCommand
                 Port = p,
                 Store = spec,
                 RootKey = ServeCommand.RootKeyFromEnvironment(),
+                RateLimits = rateLimits,
             }, ct);
             ControlPlaneSetup.AnnounceRootKey(control);
             Console.Error.WriteLine($"vaani: control plane listening on {control.BaseUri.ToString().TrimEnd('/')} ({spec.Describe()}; Ctrl-C stops)");

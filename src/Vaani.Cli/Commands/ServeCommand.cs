@@ -30,13 +30,16 @@ internal static class ServeCommand
         var maxStaleness = MaxStalenessOption();
         var noAuth = new Option<bool>("--no-auth") { Description = "Run without a control plane or authentication (loopback addresses only)" };
         var workers = new WorkerOptions();
+        var adminRates = new AdminRateOptions();
         var command = new Command("serve", "Run the control plane, the gateway and its engine workers on this machine") { host, port, controlPort, store, dataDir, maxStaleness, noAuth };
         workers.AddTo(command);
+        adminRates.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             // Before anything opens a socket (docs/cli.md, "Socket completions").
             SocketEventLoop.EnableUnlessConfigured();
             var options = GatewayOptionsFrom(parse.GetValue(host)!, parse.GetValue(port), workers.DrainGrace(parse));
+            var rateLimits = adminRates.Limits(parse);
             if (parse.GetValue(noAuth))
             {
                 if (!IsLoopback(options.Host))
@@ -54,6 +57,7 @@ internal static class ServeCommand
                 Port = parse.GetValue(controlPort),
                 Store = spec,
                 RootKey = RootKeyFromEnvironment(),
+                RateLimits = rateLimits,
             }, ct);
             Console.Error.WriteLine($"vaani: control plane on {control.BaseUri.ToString().TrimEnd('/')} ({spec.Describe()})");
             ControlPlaneSetup.AnnounceRootKey(control);

@@ -22,6 +22,9 @@ public sealed record ControlServerOptions
     /// <summary>A root key secret to make sure of at start (<c>VAANI_API_KEY</c>); null generates one when the installation has none.</summary>
     public string? RootKey { get; init; }
 
+    /// <summary>How fast callers may use the admin API (docs/control-plane.md, "Rate limits").</summary>
+    public AdminRateLimits RateLimits { get; init; } = AdminRateLimits.Default;
+
     public Action<ILoggingBuilder>? Logging { get; init; }
 }
 
@@ -80,7 +83,7 @@ public sealed class ControlServer : IAsyncDisposable
             // In `vaani serve` the admin API shares the gateway's process and its socket event loop:
             // a store read (Npgsql) completes there, and the handler must not go on running there.
             app.UseMiddleware<LeaveEventLoopMiddleware>();
-            app.MapControlAdminApi(service);
+            app.MapControlAdminApi(service, limits: options.RateLimits);
             app.MapGet("/healthz", () => Results.Json(new { status = "ok" }));
             app.MapGet("/readyz", async (CancellationToken rct) =>
             {
