@@ -14,12 +14,18 @@ internal sealed class AdminApiException(int status, string code, string message)
 
 /// <summary>
 /// The admin API over HTTP for <c>vaani admin</c>. Mutating calls carry one
-/// <c>Idempotency-Key</c> per invocation and are retried with the same key on connection failures
-/// and 503s, so a retry never applies a change twice.
+/// <c>Idempotency-Key</c> per invocation and are retried with the same key on connection failures,
+/// 503s and 429s, so a retry never applies a change twice. A 429 or 503 is retried after the
+/// server's <c>Retry-After</c> when it gives one no longer than <see cref="MaxRetryAfter"/>; a longer
+/// one fails at once with the server's answer rather than leaving the command hanging.
 /// </summary>
 internal sealed class AdminClient(Uri baseUrl, string key, string idempotencyKey) : IDisposable
 {
     private const int Attempts = 3;
+
+    /// <summary>The longest <c>Retry-After</c> the client waits out.</summary>
+    internal static readonly TimeSpan MaxRetryAfter = TimeSpan.FromSeconds(10);
+
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(30) };
 
     public async Task<JsonElement> SendAsync(HttpMethod method, string path, object? body, CancellationToken ct)
@@ -50,9 +56,10 @@ internal sealed class AdminClient(Uri baseUrl, string key, string idempotencyKey
             using (response)
             {
                 var text = await response.Content.ReadAsStringAsync(ct);
-                if (response.StatusCode == HttpStatusCode.ServiceUnavailable && attempt < Attempts)
+                if (response.StatusCode is HttpStatusCode.ServiceUnavailable or HttpStatusCode.TooManyRequests && attempt < Attempts
+                    && RetryDelay(response, attempt) is { } delay)
                 {
-                    await Task.Delay(TimeSpan.FromMilliseconds(300 * attempt), ct);
+                    await Task.Delay(delay, ct);
                     continue;
                 }
 
@@ -69,6 +76,20 @@ internal sealed class AdminClient(Uri baseUrl, string key, string idempotencyKey
                 throw new AdminApiException((int)response.StatusCode, "http_error", text.Length > 300 ? text[..300] : text);
             }
         }
+    }
+
+    /// <summary>The server's Retry-After (seconds or a date), else a short backoff; null when the server asks for longer than <see cref="MaxRetryAfter"/>.</summary>
+    internal static TimeSpan? RetryDelay(HttpResponseMessage response, int attempt)
+    {
+        var asked = response.Headers.RetryAfter switch
+        {
+            { Delta: { } delta } => delta,
+            { Date: { } date } => date - DateTimeOffset.UtcNow,
+            _ => (TimeSpan?)null,
+        };
+        if (asked is null) return TimeSpan.FromMilliseconds(300 * attempt);
+        if (asked > MaxRetryAfter) return null;
+        return asked < TimeSpan.Zero ? TimeSpan.Zero : asked;
     }
 
     public void Dispose() => _http.Dispose();

@@ -212,7 +212,7 @@ internal static class AdminCommand
     /// <summary>Exit code for a failed admin call.</summary>
     public static int ExitCodeOf(AdminApiException ex) => ex.Status switch
     {
-        0 or >= 500 => ExitCodes.Unavailable,
+        0 or 429 or >= 500 => ExitCodes.Unavailable,
         401 or 403 => ExitCodes.NoPermission,
         404 => ExitCodes.NoInput,
         _ => ExitCodes.DataError,
