@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 
 namespace Vaani.Bench.Gateway;
 
@@ -15,18 +14,13 @@ namespace Vaani.Bench.Gateway;
 /// system call a proxy could avoid. Run as <c>gateway --bare-relay &lt;backend port&gt;</c>; it exits
 /// when its standard input closes (its parent is gone). Linux x86-64 only (the epoll event layout).
 /// </summary>
-internal static partial class BareRelay
+internal static class BareRelay
 {
-    private const uint EpollIn = 0x001;
-    private const int EpollCtlAdd = 1;
-    private const int EpollCtlDel = 2;
     private const int ReadBufferBytes = 64 * 1024;
-
-    public static bool IsSupported => OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture == Architecture.X64;
 
     public static int Run(int backendPort)
     {
-        if (!IsSupported)
+        if (!Epoll.IsSupported)
         {
             Console.Error.WriteLine("the bare relay needs Linux on x86-64");
             return 2;
@@ -35,31 +29,20 @@ internal static partial class BareRelay
         listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         listener.Listen(1024);
         listener.Blocking = false;
-        int epoll = EpollCreate1(0);
-        if (epoll < 0)
-            throw new IOException($"epoll_create1 failed: errno {Marshal.GetLastPInvokeError()}");
+        int epoll = Epoll.Create();
         var backend = new IPEndPoint(IPAddress.Loopback, backendPort);
         // Each socket's peer, by file descriptor.
         var peers = new Dictionary<int, (Socket Self, Socket Peer)>();
-        Watch(epoll, (int)listener.Handle);
+        Epoll.Watch(epoll, (int)listener.Handle);
         Console.Out.WriteLine($"listening on http://127.0.0.1:{((IPEndPoint)listener.LocalEndPoint!).Port}");
         Console.Out.Flush();
-        new Thread(() =>
-        {
-            Console.In.ReadToEnd();
-            Environment.Exit(0);
-        }) { IsBackground = true, Name = "stdin watch" }.Start();
+        ExitWhenStdinCloses();
 
-        var events = new EpollEvent[256];
+        var events = new Epoll.Event[256];
         var buffer = new byte[ReadBufferBytes];
         while (true)
         {
-            int n = EpollWait(epoll, events, events.Length, -1);
-            if (n < 0)
-            {
-                if (Marshal.GetLastPInvokeError() == 4) continue; // EINTR
-                throw new IOException($"epoll_wait failed: errno {Marshal.GetLastPInvokeError()}");
-            }
+            int n = Epoll.Wait(epoll, events);
             for (int i = 0; i < n; i++)
             {
                 int fd = (int)events[i].Data;
@@ -94,8 +77,8 @@ internal static partial class BareRelay
             upstream.Blocking = false;
             peers[(int)client.Handle] = (client, upstream);
             peers[(int)upstream.Handle] = (upstream, client);
-            Watch(epoll, (int)client.Handle);
-            Watch(epoll, (int)upstream.Handle);
+            Epoll.Watch(epoll, (int)client.Handle);
+            Epoll.Watch(epoll, (int)upstream.Handle);
         }
     }
 
@@ -128,33 +111,17 @@ internal static partial class BareRelay
         foreach (var s in (ReadOnlySpan<Socket>)[a, b])
         {
             int fd = (int)s.Handle;
-            EpollCtl(epoll, EpollCtlDel, fd, IntPtr.Zero);
+            Epoll.Unwatch(epoll, fd);
             peers.Remove(fd);
             s.Dispose();
         }
     }
 
-    private static unsafe void Watch(int epoll, int fd)
-    {
-        var e = new EpollEvent { Events = EpollIn, Data = (ulong)fd };
-        if (EpollCtl(epoll, EpollCtlAdd, fd, (IntPtr)(&e)) != 0)
-            throw new IOException($"epoll_ctl failed: errno {Marshal.GetLastPInvokeError()}");
-    }
-
-    /// <summary><c>struct epoll_event</c>, packed on x86-64.</summary>
-    [StructLayout(LayoutKind.Sequential, Pack = 4)]
-    private struct EpollEvent
-    {
-        public uint Events;
-        public ulong Data;
-    }
-
-    [LibraryImport("libc", EntryPoint = "epoll_create1", SetLastError = true)]
-    private static partial int EpollCreate1(int flags);
-
-    [LibraryImport("libc", EntryPoint = "epoll_ctl", SetLastError = true)]
-    private static partial int EpollCtl(int epoll, int op, int fd, IntPtr e);
-
-    [LibraryImport("libc", EntryPoint = "epoll_wait", SetLastError = true)]
-    private static partial int EpollWait(int epoll, [Out] EpollEvent[] events, int max, int timeout);
+    /// <summary>Ends the process when its standard input closes (the benchmark that started it is gone).</summary>
+    public static void ExitWhenStdinCloses() =>
+        new Thread(() =>
+        {
+            Console.In.ReadToEnd();
+            Environment.Exit(0);
+        }) { IsBackground = true, Name = "stdin watch" }.Start();
 }

@@ -5,7 +5,9 @@ namespace Vaani.Bench.Gateway;
 
 /// <summary>
 /// This benchmark's executable run again as a server of its own: the <see cref="EchoBackend"/>
-/// (<c>gateway --backend</c>) or the <see cref="BareRelay"/> (<c>gateway --bare-relay PORT</c>).
+/// (<c>gateway --backend</c>), the <see cref="BareRelay"/> (<c>gateway --bare-relay PORT</c>), the
+/// <see cref="WebSocketRelay"/> (<c>gateway --ws-relay PORT</c>) or the <see cref="KestrelRelay"/>
+/// (<c>gateway --kestrel-relay PORT</c>).
 /// Each runs in its own process so its CPU is measured apart and it never shares a thread pool with
 /// the load generator.
 /// </summary>
@@ -25,12 +27,18 @@ internal sealed partial class BenchChild : IAsyncDisposable
     public static Task<BenchChild> StartBareRelayAsync(Uri backend, CancellationToken cancellationToken) =>
         StartAsync("bare relay", ["gateway", "--bare-relay", backend.Port.ToString(CultureInfo.InvariantCulture)], cancellationToken);
 
-    private static async Task<BenchChild> StartAsync(string name, string[] mode, CancellationToken cancellationToken)
+    public static Task<BenchChild> StartWebSocketRelayAsync(Uri backend, CancellationToken cancellationToken) =>
+        StartAsync("WebSocket relay", ["gateway", "--ws-relay", backend.Port.ToString(CultureInfo.InvariantCulture)], cancellationToken);
+
+    public static Task<BenchChild> StartKestrelRelayAsync(Uri backend, CancellationToken cancellationToken) =>
+        StartAsync("Kestrel relay", ["gateway", "--kestrel-relay", backend.Port.ToString(CultureInfo.InvariantCulture)], cancellationToken, KestrelRelay.Environment);
+
+    private static async Task<BenchChild> StartAsync(string name, string[] mode, CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? environment = null)
     {
         var self = Environment.ProcessPath ?? throw new InvalidOperationException("the benchmark's executable path is unknown");
         // Under `dotnet run` the process is the apphost; under `dotnet Vaani.Bench.dll` it is dotnet itself.
         IEnumerable<string> args = Path.GetFileNameWithoutExtension(self) == "dotnet" ? [typeof(BenchChild).Assembly.Location, .. mode] : mode;
-        var server = await ServerProcess.StartAsync(name, self, args, null, ListeningLine(), Signals.SigTerm, cancellationToken);
+        var server = await ServerProcess.StartAsync(name, self, args, environment, ListeningLine(), Signals.SigTerm, cancellationToken);
         return new BenchChild(server);
     }
 

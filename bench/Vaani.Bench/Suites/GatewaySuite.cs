@@ -34,6 +34,10 @@ internal static class GatewaySuite
                 return await EchoBackend.RunAsync(cancellationToken);
             if (args[i] == "--bare-relay" && i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, Inv, out var backendPort))
                 return BareRelay.Run(backendPort);
+            if (args[i] == "--ws-relay" && i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, Inv, out var wsBackendPort))
+                return WebSocketRelay.Run(wsBackendPort);
+            if (args[i] == "--kestrel-relay" && i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, Inv, out var kestrelBackendPort))
+                return await KestrelRelay.RunAsync(kestrelBackendPort, cancellationToken);
             if (args[i] == "--quick")
                 quick = true;
             else if (args[i] == "--proxy-only")
@@ -62,7 +66,7 @@ internal static class GatewaySuite
         await using var backend = await BenchChild.StartEchoBackendAsync(cancellationToken);
         await using var node = await GatewayNode.StartAsync(Decoders, cancellationToken);
         await using var nginx = await NginxProxy.StartAsync(backend.BaseUri, cancellationToken);
-        await using var relay = BareRelay.IsSupported ? await BenchChild.StartBareRelayAsync(backend.BaseUri, cancellationToken) : null;
+        await using var relay = Epoll.IsSupported ? await BenchChild.StartBareRelayAsync(backend.BaseUri, cancellationToken) : null;
         // Pid = the proxy measured; Peer = the process behind it (for the whole path's CPU).
         var paths = new List<(string Name, Uri Uri, int Pid, int? Peer)>
         {
@@ -70,8 +74,13 @@ internal static class GatewaySuite
             ("nginx", StreamUri(nginx.BaseUri), nginx.WorkerPid, backend.Pid),
             ("gateway", StreamUri(node.BaseUri), node.Pid, node.PassthroughWorkerPid()),
         };
+        await using var wsRelay = Epoll.IsSupported ? await BenchChild.StartWebSocketRelayAsync(backend.BaseUri, cancellationToken) : null;
         if (relay is not null)
             paths.Add(("bare relay", StreamUri(relay.BaseUri), relay.Pid, backend.Pid));
+        if (wsRelay is not null)
+            paths.Add(("WebSocket relay", StreamUri(wsRelay.BaseUri), wsRelay.Pid, backend.Pid));
+        await using var kestrelRelay = await BenchChild.StartKestrelRelayAsync(backend.BaseUri, cancellationToken);
+        paths.Add(("Kestrel relay", StreamUri(kestrelRelay.BaseUri), kestrelRelay.Pid, backend.Pid));
 
         // Untimed warm-up of every path (JIT in the gateway, the backend and this process). The
         // runtime compiles in tiers: quick code first, then optimised code after a method's first
@@ -109,6 +118,8 @@ internal static class GatewaySuite
         PrintProxyTable(output, sessions, duration, rounds, nginx.Version,
             LoadResult.Combine(results["direct"]), LoadResult.Combine(results["nginx"]), LoadResult.Combine(results["gateway"]),
             results.TryGetValue("bare relay", out var relayRounds) ? LoadResult.Combine(relayRounds) : null,
+            results.TryGetValue("WebSocket relay", out var wsRelayRounds) ? LoadResult.Combine(wsRelayRounds) : null,
+            LoadResult.Combine(results["Kestrel relay"]),
             (gatewayIdle, gatewayIdleCpu), (nginxIdle, nginxIdleCpu));
 
         if (proxyOnly)
@@ -185,12 +196,14 @@ internal static class GatewaySuite
     private sealed record IdleMemory(int Samples, double PerSession, double Marginal, double MarginalMin, double MarginalMax, double? ManagedLive, string? CensusError);
 
     private static void PrintProxyTable(TextWriter output, int sessions, TimeSpan duration, int rounds, string nginxVersion,
-        LoadResult direct, LoadResult nginx, LoadResult gateway, LoadResult? relay, (IdleMemory Memory, double Cpu) gatewayIdle, (IdleMemory Memory, double Cpu) nginxIdle)
+        LoadResult direct, LoadResult nginx, LoadResult gateway, LoadResult? relay, LoadResult? wsRelay, LoadResult? kestrelRelay, (IdleMemory Memory, double Cpu) gatewayIdle, (IdleMemory Memory, double Cpu) nginxIdle)
     {
         output.WriteLine($"## 1. Real-time STT streams through the gateway vs nginx: {sessions} sessions × {duration.TotalSeconds:0} s, {rounds} round(s) per path, paths alternating");
         output.WriteLine($"each session sends a 20 ms frame (640 bytes, linear16 16 kHz) every 20 ms; every {StreamLoad.ResponseEveryFrames}th frame triggers a transcript.partial.");
         output.WriteLine($"gateway = vaani serve (child process) → stt-passthrough worker over its Unix socket; nginx = {nginxVersion}, 1 worker process → echo backend (Kestrel, own process);");
         output.WriteLine("bare relay = one C# thread on its own epoll set copying bytes between client and echo backend (no parsing: the floor for a proxy on this runtime).");
+        output.WriteLine("WebSocket relay = the same loop terminating the WebSocket on both sides: own handshakes, each frame unmasked and sent on as a frame of its own (the floor for a terminating proxy).");
+        output.WriteLine("Kestrel relay = the WebSocket relay's job on the gateway's stack: Kestrel with the gateway's socket settings, ASP.NET Core's WebSocket to the client, ClientWebSocket to the backend.");
         output.WriteLine("direct = the echo backend without a proxy. Round trip = frame handed to the client socket → its partial received. Added = round trip − direct's, same percentile.");
         output.WriteLine();
         double directP50 = Stats.Percentile(direct.Latencies, 50), directP99 = Stats.Percentile(direct.Latencies, 99);
@@ -199,30 +212,32 @@ internal static class GatewaySuite
         double gwAdded99 = gwP99 - directP99, ngAdded99 = ngP99 - directP99;
         // The bare relay's column: "n/a" where it did not run (not Linux x86-64).
         string Relay(Func<LoadResult, string> figure) => relay is null ? "n/a" : figure(relay);
-        var table = new Table("figure", "Vaani gateway", "nginx", "bare relay", "direct", "target", "met");
-        table.Add("frames relayed / s", Format.Number(gateway.FramesPerSecond, "0"), Format.Number(nginx.FramesPerSecond, "0"), Relay(r => Format.Number(r.FramesPerSecond, "0")), Format.Number(direct.FramesPerSecond, "0"), "", "");
-        table.Add("responses matched", Count(gateway.Latencies.Count), Count(nginx.Latencies.Count), Relay(r => Count(r.Latencies.Count)), Count(direct.Latencies.Count), "", "");
-        table.Add("round trip p50", Format.Ms(gwP50), Format.Ms(ngP50), Relay(r => Format.Ms(Stats.Percentile(r.Latencies, 50))), Format.Ms(directP50), "", "");
-        table.Add("round trip p99", Format.Ms(gwP99), Format.Ms(ngP99), Relay(r => Format.Ms(Stats.Percentile(r.Latencies, 99))), Format.Ms(directP99), "", "");
-        table.Add("round trip max", Format.Ms(Max(gateway)), Format.Ms(Max(nginx)), Relay(r => Format.Ms(Max(r))), Format.Ms(Max(direct)), "", "");
-        table.Add("added latency p50", Format.Ms(gwP50 - directP50), Format.Ms(ngP50 - directP50), Relay(r => Format.Ms(Stats.Percentile(r.Latencies, 50) - directP50)), "", "", "");
+        string WsRelay(Func<LoadResult, string> figure) => wsRelay is null ? "n/a" : figure(wsRelay);
+        string KRelay(Func<LoadResult, string> figure) => kestrelRelay is null ? "n/a" : figure(kestrelRelay);
+        var table = new Table("figure", "Vaani gateway", "nginx", "bare relay", "WebSocket relay", "Kestrel relay", "direct", "target", "met");
+        table.Add("frames relayed / s", Format.Number(gateway.FramesPerSecond, "0"), Format.Number(nginx.FramesPerSecond, "0"), Relay(r => Format.Number(r.FramesPerSecond, "0")), WsRelay(r => Format.Number(r.FramesPerSecond, "0")), KRelay(r => Format.Number(r.FramesPerSecond, "0")), Format.Number(direct.FramesPerSecond, "0"), "", "");
+        table.Add("responses matched", Count(gateway.Latencies.Count), Count(nginx.Latencies.Count), Relay(r => Count(r.Latencies.Count)), WsRelay(r => Count(r.Latencies.Count)), KRelay(r => Count(r.Latencies.Count)), Count(direct.Latencies.Count), "", "");
+        table.Add("round trip p50", Format.Ms(gwP50), Format.Ms(ngP50), Relay(r => Format.Ms(Stats.Percentile(r.Latencies, 50))), WsRelay(r => Format.Ms(Stats.Percentile(r.Latencies, 50))), KRelay(r => Format.Ms(Stats.Percentile(r.Latencies, 50))), Format.Ms(directP50), "", "");
+        table.Add("round trip p99", Format.Ms(gwP99), Format.Ms(ngP99), Relay(r => Format.Ms(Stats.Percentile(r.Latencies, 99))), WsRelay(r => Format.Ms(Stats.Percentile(r.Latencies, 99))), KRelay(r => Format.Ms(Stats.Percentile(r.Latencies, 99))), Format.Ms(directP99), "", "");
+        table.Add("round trip max", Format.Ms(Max(gateway)), Format.Ms(Max(nginx)), Relay(r => Format.Ms(Max(r))), WsRelay(r => Format.Ms(Max(r))), KRelay(r => Format.Ms(Max(r))), Format.Ms(Max(direct)), "", "");
+        table.Add("added latency p50", Format.Ms(gwP50 - directP50), Format.Ms(ngP50 - directP50), Relay(r => Format.Ms(Stats.Percentile(r.Latencies, 50) - directP50)), WsRelay(r => Format.Ms(Stats.Percentile(r.Latencies, 50) - directP50)), KRelay(r => Format.Ms(Stats.Percentile(r.Latencies, 50) - directP50)), "", "", "");
         // A floor of 0.1 ms keeps "2× nginx" meaningful when nginx adds nothing measurable.
-        table.Add("added latency p99", Format.Ms(gwAdded99), Format.Ms(ngAdded99), Relay(r => Format.Ms(Stats.Percentile(r.Latencies, 99) - directP99)), "", "≤ 2× nginx", Mark(gwAdded99 <= 2 * Math.Max(ngAdded99, 0.1)));
-        table.Add("proxy CPU per frame (total)", Micros(gateway.CpuMicrosPerFrame), Micros(nginx.CpuMicrosPerFrame), Relay(r => Micros(r.CpuMicrosPerFrame)), "", "≤ nginx", Mark(gateway.CpuMicrosPerFrame <= nginx.CpuMicrosPerFrame));
-        table.Add("… ÷ nginx's", Ratio(gateway.CpuMicrosPerFrame / nginx.CpuMicrosPerFrame), "1.00", Relay(r => Ratio(r.CpuMicrosPerFrame / nginx.CpuMicrosPerFrame)), "", "", "");
-        table.Add("… ÷ bare relay's", Relay(r => Ratio(gateway.CpuMicrosPerFrame / r.CpuMicrosPerFrame)), Relay(r => Ratio(nginx.CpuMicrosPerFrame / r.CpuMicrosPerFrame)), Relay(_ => "1.00"), "", "", "");
-        table.Add("proxy CPU per 1,000 frames/s", Percent(gateway.CoresPerKiloFps), Percent(nginx.CoresPerKiloFps), Relay(r => Percent(r.CoresPerKiloFps)), Percent(direct.CoresPerKiloFps) + " (backend)", "", "");
-        table.Add("proxy CPU with no session", Percent(gatewayIdle.Cpu), Percent(nginxIdle.Cpu), "", "", "", "");
-        table.Add("proxy CPU per frame above idle", Micros(gateway.CpuMicrosPerFrameAboveIdle(gatewayIdle.Cpu)), Micros(nginx.CpuMicrosPerFrameAboveIdle(nginxIdle.Cpu)), "", "", "≤ nginx",
+        table.Add("added latency p99", Format.Ms(gwAdded99), Format.Ms(ngAdded99), Relay(r => Format.Ms(Stats.Percentile(r.Latencies, 99) - directP99)), WsRelay(r => Format.Ms(Stats.Percentile(r.Latencies, 99) - directP99)), KRelay(r => Format.Ms(Stats.Percentile(r.Latencies, 99) - directP99)), "", "≤ 2× nginx", Mark(gwAdded99 <= 2 * Math.Max(ngAdded99, 0.1)));
+        table.Add("proxy CPU per frame (total)", Micros(gateway.CpuMicrosPerFrame), Micros(nginx.CpuMicrosPerFrame), Relay(r => Micros(r.CpuMicrosPerFrame)), WsRelay(r => Micros(r.CpuMicrosPerFrame)), KRelay(r => Micros(r.CpuMicrosPerFrame)), "", "≤ nginx", Mark(gateway.CpuMicrosPerFrame <= nginx.CpuMicrosPerFrame));
+        table.Add("… ÷ nginx's", Ratio(gateway.CpuMicrosPerFrame / nginx.CpuMicrosPerFrame), "1.00", Relay(r => Ratio(r.CpuMicrosPerFrame / nginx.CpuMicrosPerFrame)), WsRelay(r => Ratio(r.CpuMicrosPerFrame / nginx.CpuMicrosPerFrame)), KRelay(r => Ratio(r.CpuMicrosPerFrame / nginx.CpuMicrosPerFrame)), "", "", "");
+        table.Add("… ÷ WebSocket relay's", WsRelay(w => Ratio(gateway.CpuMicrosPerFrame / w.CpuMicrosPerFrame)), WsRelay(w => Ratio(nginx.CpuMicrosPerFrame / w.CpuMicrosPerFrame)), WsRelay(w => Relay(r => Ratio(r.CpuMicrosPerFrame / w.CpuMicrosPerFrame))), WsRelay(_ => "1.00"), WsRelay(w => KRelay(k => Ratio(k.CpuMicrosPerFrame / w.CpuMicrosPerFrame))), "", "", "");
+        table.Add("proxy CPU per 1,000 frames/s", Percent(gateway.CoresPerKiloFps), Percent(nginx.CoresPerKiloFps), Relay(r => Percent(r.CoresPerKiloFps)), WsRelay(r => Percent(r.CoresPerKiloFps)), KRelay(r => Percent(r.CoresPerKiloFps)), Percent(direct.CoresPerKiloFps) + " (backend)", "", "");
+        table.Add("proxy CPU with no session", Percent(gatewayIdle.Cpu), Percent(nginxIdle.Cpu), "", "", "", "", "", "");
+        table.Add("proxy CPU per frame above idle", Micros(gateway.CpuMicrosPerFrameAboveIdle(gatewayIdle.Cpu)), Micros(nginx.CpuMicrosPerFrameAboveIdle(nginxIdle.Cpu)), "", "", "", "", "≤ nginx",
             Mark(gateway.CpuMicrosPerFrameAboveIdle(gatewayIdle.Cpu) <= nginx.CpuMicrosPerFrameAboveIdle(nginxIdle.Cpu)));
-        table.Add("proxy context switches per frame", Format.Number(gateway.SwitchesPerFrame, "0.00"), Format.Number(nginx.SwitchesPerFrame, "0.00"), Relay(r => Format.Number(r.SwitchesPerFrame, "0.00")), "", "", "");
-        table.Add("path CPU per frame (proxy + backend or worker)", Micros(gateway.PathCpuMicrosPerFrame), Micros(nginx.PathCpuMicrosPerFrame), Relay(r => Micros(r.PathCpuMicrosPerFrame)), Micros(direct.CpuMicrosPerFrame), "", "");
-        table.Add("RSS per idle session (all)", Kib(gatewayIdle.Memory.PerSession), Kib(nginxIdle.Memory.PerSession), "", "", "≤ 32 KiB", Mark(gatewayIdle.Memory.PerSession <= 32 * 1024));
-        table.Add("RSS per idle session (marginal)", Kib(gatewayIdle.Memory.Marginal), Kib(nginxIdle.Memory.Marginal), "", "", "≤ 32 KiB", Mark(gatewayIdle.Memory.Marginal <= 32 * 1024));
-        table.Add("… marginal, lowest – highest sample", KibRange(gatewayIdle.Memory), KibRange(nginxIdle.Memory), "", "", "", "");
-        table.Add("… of which managed heap, live objects", gatewayIdle.Memory.ManagedLive is { } live ? Kib(live) : "n/a", "", "", "", "", "");
-        table.Add("load generator: worst send lag", Format.Ms(gateway.MaxSendLagMs), Format.Ms(nginx.MaxSendLagMs), Relay(r => Format.Ms(r.MaxSendLagMs)), Format.Ms(direct.MaxSendLagMs), "", "");
-        table.Add("sessions not closed cleanly", Count(gateway.FailedCloses), Count(nginx.FailedCloses), Relay(r => Count(r.FailedCloses)), Count(direct.FailedCloses), "", "");
+        table.Add("proxy context switches per frame", Format.Number(gateway.SwitchesPerFrame, "0.00"), Format.Number(nginx.SwitchesPerFrame, "0.00"), Relay(r => Format.Number(r.SwitchesPerFrame, "0.00")), WsRelay(r => Format.Number(r.SwitchesPerFrame, "0.00")), KRelay(r => Format.Number(r.SwitchesPerFrame, "0.00")), "", "", "");
+        table.Add("path CPU per frame (proxy + backend or worker)", Micros(gateway.PathCpuMicrosPerFrame), Micros(nginx.PathCpuMicrosPerFrame), Relay(r => Micros(r.PathCpuMicrosPerFrame)), WsRelay(r => Micros(r.PathCpuMicrosPerFrame)), KRelay(r => Micros(r.PathCpuMicrosPerFrame)), Micros(direct.CpuMicrosPerFrame), "", "");
+        table.Add("RSS per idle session (all)", Kib(gatewayIdle.Memory.PerSession), Kib(nginxIdle.Memory.PerSession), "", "", "", "", "≤ 32 KiB", Mark(gatewayIdle.Memory.PerSession <= 32 * 1024));
+        table.Add("RSS per idle session (marginal)", Kib(gatewayIdle.Memory.Marginal), Kib(nginxIdle.Memory.Marginal), "", "", "", "", "≤ 32 KiB", Mark(gatewayIdle.Memory.Marginal <= 32 * 1024));
+        table.Add("… marginal, lowest – highest sample", KibRange(gatewayIdle.Memory), KibRange(nginxIdle.Memory), "", "", "", "", "", "");
+        table.Add("… of which managed heap, live objects", gatewayIdle.Memory.ManagedLive is { } live ? Kib(live) : "n/a", "", "", "", "", "", "", "");
+        table.Add("load generator: worst send lag", Format.Ms(gateway.MaxSendLagMs), Format.Ms(nginx.MaxSendLagMs), Relay(r => Format.Ms(r.MaxSendLagMs)), WsRelay(r => Format.Ms(r.MaxSendLagMs)), KRelay(r => Format.Ms(r.MaxSendLagMs)), Format.Ms(direct.MaxSendLagMs), "", "");
+        table.Add("sessions not closed cleanly", Count(gateway.FailedCloses), Count(nginx.FailedCloses), Relay(r => Count(r.FailedCloses)), WsRelay(r => Count(r.FailedCloses)), KRelay(r => Count(r.FailedCloses)), Count(direct.FailedCloses), "", "");
         table.Print(output);
         output.WriteLine("CPU: utime + stime of the gateway process (workers excluded) or of the nginx worker process, over the measured window, per audio frame sent by the clients.");
         output.WriteLine("context switches: voluntary + involuntary, summed over the process's threads (/proc/<pid>/task/*/status); on this kind of machine each one costs microseconds.");
