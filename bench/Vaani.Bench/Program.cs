@@ -47,8 +47,9 @@ internal static class Program
                   STT throughput and latency (PocketSphinx) and TTS speed (eSpeak NG) through
                   the engine abstractions, against the native CLIs; --quick runs each once
               gateway [--quick] [--proxy-only] [--sessions N]
-                  N real-time STT streams (default 50, --quick 10) through the gateway vs nginx
-                  and a bare byte relay (added latency, CPU per frame, memory per idle session),
+                  N real-time STT streams (default 50, --quick 10) through the gateway vs nginx,
+                  a bare byte relay, a WebSocket-terminating relay on its own event loop and the
+                  same on Kestrel (added latency, CPU per frame, memory per idle session),
                   then admission and throughput in front of PocketSphinx (not with --proxy-only);
                   needs nginx (apt-get install nginx)
               heap [--sessions N] [--top K]

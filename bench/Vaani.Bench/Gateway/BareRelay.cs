@@ -25,18 +25,11 @@ internal static class BareRelay
             Console.Error.WriteLine("the bare relay needs Linux on x86-64");
             return 2;
         }
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen(1024);
-        listener.Blocking = false;
-        int epoll = Epoll.Create();
+        var (listener, epoll) = Epoll.Listen();
+        using var _ = listener;
         var backend = new IPEndPoint(IPAddress.Loopback, backendPort);
         // Each socket's peer, by file descriptor.
         var peers = new Dictionary<int, (Socket Self, Socket Peer)>();
-        Epoll.Watch(epoll, (int)listener.Handle);
-        Console.Out.WriteLine($"listening on http://127.0.0.1:{((IPEndPoint)listener.LocalEndPoint!).Port}");
-        Console.Out.Flush();
-        ExitWhenStdinCloses();
 
         var events = new Epoll.Event[256];
         var buffer = new byte[ReadBufferBytes];
@@ -116,12 +109,4 @@ internal static class BareRelay
             s.Dispose();
         }
     }
-
-    /// <summary>Ends the process when its standard input closes (the benchmark that started it is gone).</summary>
-    public static void ExitWhenStdinCloses() =>
-        new Thread(() =>
-        {
-            Console.In.ReadToEnd();
-            Environment.Exit(0);
-        }) { IsBackground = true, Name = "stdin watch" }.Start();
 }

@@ -44,6 +44,32 @@ internal sealed partial class BenchChild : IAsyncDisposable
 
     public ValueTask DisposeAsync() => _server.DisposeAsync();
 
+    /// <summary>In the child: announces <paramref name="url"/> on the line the parent waits for.</summary>
+    public static void AnnounceListening(string url)
+    {
+        Console.Out.WriteLine("listening on " + url);
+        Console.Out.Flush();
+    }
+
+    /// <summary>In the child: ends the process when its standard input closes (the benchmark that started it is gone).</summary>
+    public static void ExitWhenStdinCloses() =>
+        new Thread(() =>
+        {
+            Console.In.ReadToEnd();
+            Environment.Exit(0);
+        }) { IsBackground = true, Name = "stdin watch" }.Start();
+
+    /// <summary>In the child: starts <paramref name="app"/>, announces it, and serves until standard input closes.</summary>
+    public static async Task<int> ServeAsync(Microsoft.AspNetCore.Builder.WebApplication app, CancellationToken cancellationToken)
+    {
+        await app.StartAsync(cancellationToken);
+        AnnounceListening(app.Urls.First());
+        try { await Console.In.ReadToEndAsync(cancellationToken); }
+        catch (OperationCanceledException) { }
+        await app.StopAsync(CancellationToken.None);
+        return 0;
+    }
+
     [GeneratedRegex(@"listening on (?<url>http://[\d.]+:\d+)")]
     private static partial Regex ListeningLine();
 }

@@ -30,13 +30,7 @@ internal static class EchoBackend
         await using var app = builder.Build();
         app.UseWebSockets();
         app.Map("/v1/stt/stream", HandleAsync);
-        await app.StartAsync(cancellationToken);
-        Console.Out.WriteLine("listening on " + app.Urls.First());
-        Console.Out.Flush();
-        try { await Console.In.ReadToEndAsync(cancellationToken); }
-        catch (OperationCanceledException) { }
-        await app.StopAsync(CancellationToken.None);
-        return 0;
+        return await BenchChild.ServeAsync(app, cancellationToken);
     }
 
     private static async Task HandleAsync(HttpContext context)

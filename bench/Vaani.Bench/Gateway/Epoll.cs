@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using System.Runtime.InteropServices;
 
 namespace Vaani.Bench.Gateway;
@@ -11,6 +13,23 @@ internal static partial class Epoll
     private const int Eintr = 4;
 
     public static bool IsSupported => OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture == Architecture.X64;
+
+    /// <summary>
+    /// A relay's start: a non-blocking listener on a free loopback port, an epoll set watching it,
+    /// the port announced to the parent, and an exit when the parent goes away.
+    /// </summary>
+    public static (Socket Listener, int Epoll) Listen()
+    {
+        var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(1024);
+        listener.Blocking = false;
+        int epoll = Create();
+        Watch(epoll, (int)listener.Handle);
+        BenchChild.AnnounceListening($"http://127.0.0.1:{((IPEndPoint)listener.LocalEndPoint!).Port}");
+        BenchChild.ExitWhenStdinCloses();
+        return (listener, epoll);
+    }
 
     public static int Create()
     {

@@ -28,17 +28,10 @@ internal static class WebSocketRelay
             Console.Error.WriteLine("the WebSocket relay needs Linux on x86-64");
             return 2;
         }
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen(1024);
-        listener.Blocking = false;
-        var epoll = Epoll.Create();
+        var (listener, epoll) = Epoll.Listen();
+        using var _ = listener;
         var backend = new IPEndPoint(IPAddress.Loopback, backendPort);
         var connections = new Dictionary<int, Connection>();
-        Epoll.Watch(epoll, (int)listener.Handle);
-        Console.Out.WriteLine($"listening on http://127.0.0.1:{((IPEndPoint)listener.LocalEndPoint!).Port}");
-        Console.Out.Flush();
-        BareRelay.ExitWhenStdinCloses();
 
         var events = new Epoll.Event[256];
         var output = new byte[BufferBytes + 14];

@@ -241,9 +241,10 @@ internal static class GatewaySuite
         table.Print(output);
         output.WriteLine("CPU: utime + stime of the gateway process (workers excluded) or of the nginx worker process, over the measured window, per audio frame sent by the clients.");
         output.WriteLine("context switches: voluntary + involuntary, summed over the process's threads (/proc/<pid>/task/*/status); on this kind of machine each one costs microseconds.");
-        output.WriteLine("CPU of the bare relay: utime + stime of its process. It does with each frame only what nginx does (read it, write it on), so nginx ÷ bare relay");
-        output.WriteLine("compares the runtimes, and gateway ÷ bare relay is what the gateway's own per-frame work costs on top of the floor.");
-        output.WriteLine("path CPU adds the process behind the proxy: the echo backend for nginx and the bare relay, the stt-passthrough worker for the gateway.");
+        output.WriteLine("CPU of a relay: utime + stime of its process. The bare relay does with each frame only what nginx does (read it, write it on), so its ratio to");
+        output.WriteLine("nginx compares the runtimes. The WebSocket and Kestrel relays do the same terminating job, one on its own event loop, one on the gateway's stack:");
+        output.WriteLine("the first is what terminating costs, the second what the stack adds; the gateway runs its session core and worker protocol on that stack.");
+        output.WriteLine("path CPU adds the process behind the proxy: the echo backend for nginx and the relays, the stt-passthrough worker for the gateway.");
         output.WriteLine("direct column: CPU of the echo backend itself (a minimal Kestrel WebSocket app), for scale.");
         output.WriteLine($"RSS per idle session: VmRSS growth with {IdleSessions} sessions open and silent, 1 s after the last session.started, mean of {gatewayIdle.Memory.Samples} samples");
         output.WriteLine("(each: settle 2 s with no session, open half, 1 s, open the rest, 1 s, close all); all = over every session, marginal = over the second half only");
