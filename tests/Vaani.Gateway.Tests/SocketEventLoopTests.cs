@@ -34,4 +34,17 @@ public class SocketEventLoopTests
         Assert.False(SocketEventLoop.EnableUnlessConfigured());
         Assert.Equal("1", Environment.GetEnvironmentVariable(SocketEventLoop.Variable));
     }
+
+    [Fact]
+    public void WorkerEnvironment_CountSizedHere_BlankedSoWorkersGetTheRuntimeDefault()
+    {
+        var sized = SocketEventLoop.WorkerEnvironment(sizedHere: true);
+        Assert.Equal(SocketEventLoop.WorkerValue, sized[SocketEventLoop.Variable]);
+        Assert.Equal("", sized[SocketEventLoop.ThreadCountVariable]);
+
+        // The operator's own count (set before start) is inherited as set: nothing overrides it.
+        var operators = SocketEventLoop.WorkerEnvironment(sizedHere: false);
+        Assert.Equal(SocketEventLoop.WorkerValue, operators[SocketEventLoop.Variable]);
+        Assert.False(operators.ContainsKey(SocketEventLoop.ThreadCountVariable));
+    }
 }

@@ -92,6 +92,16 @@ public sealed class AdminCliTests : IAsyncLifetime
             var url = new Uri(await serve.WaitForAsync(@"vaani: listening on (http://[0-9.:]+)", TimeSpan.FromSeconds(90)));
             Assert.Equal((401, "missing_credentials"), await StatusAsync(http, url, null));
             Assert.Equal((200, null), await StatusAsync(http, url, key));
+
+            // Its worker runs socket completions on the thread pool with the runtime's own epoll
+            // thread count: serve sized the count for its own event loop, not for the workers.
+            Assert.Null(Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_THREAD_COUNT"));
+            var worker = Directory.GetDirectories($"/proc/{serve.Pid}/task")
+                .SelectMany(task => File.ReadAllText(Path.Combine(task, "children")).Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                .Select(pid => File.ReadAllText($"/proc/{pid}/environ").Split('\0'))
+                .Single(environment => environment.Contains("VAANI_WORKER_WATCH_STDIN=1"));
+            Assert.Contains("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=0", worker);
+            Assert.Contains("DOTNET_SYSTEM_NET_SOCKETS_THREAD_COUNT=", worker);
         }
 
         await using (var again = VaaniProcess.Start(new Dictionary<string, string>(), "serve", "--port", "0", "--control-port", "0", "--data-dir", data, "--only-pools", "--pools", "tts", "--tts-workers", "1", "--drain-grace", "1"))

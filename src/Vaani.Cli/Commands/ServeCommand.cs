@@ -82,11 +82,10 @@ internal static class ServeCommand
         var poolSpecs = workers.Pools(parse);
         var launch = WorkerLaunchSpec.ForVaani(typeof(ServeCommand).Assembly.Location) with
         {
-            Environment = new Dictionary<string, string>
+            // Engines run in workers: their socket completions stay on the thread pool.
+            Environment = new Dictionary<string, string>(SocketEventLoop.WorkerEnvironment())
             {
                 [WorkerCommand.DecodersVariable] = workers.Decoders(parse).ToString(CultureInfo.InvariantCulture),
-                // Engines run in workers: their socket completions stay on the thread pool.
-                [SocketEventLoop.Variable] = SocketEventLoop.WorkerValue,
             },
         };
         Console.Error.WriteLine($"vaani: starting workers ({string.Join(", ", poolSpecs.Select(p => $"{p.Pool} ×{p.Workers}"))})");

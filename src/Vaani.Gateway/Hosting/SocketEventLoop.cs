@@ -51,9 +51,31 @@ public static class SocketEventLoop
             return false;
         Environment.SetEnvironmentVariable(Variable, "1");
         if (Environment.GetEnvironmentVariable(ThreadCountVariable) is null)
+        {
             Environment.SetEnvironmentVariable(ThreadCountVariable, LoopCount(Environment.ProcessorCount).ToString(System.Globalization.CultureInfo.InvariantCulture));
+            s_sizedHere = true;
+        }
         return true;
     }
+
+    private static bool s_sizedHere;
+
+    /// <summary>
+    /// What worker processes started by this one get: completions on the thread pool
+    /// (<see cref="WorkerValue"/>), and the runtime's own epoll thread count for that mode unless the
+    /// operator chose one (see <see cref="WorkerEnvironment(bool)"/>).
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> WorkerEnvironment() => WorkerEnvironment(s_sizedHere);
+
+    /// <summary>
+    /// The worker environment when this process did (<paramref name="sizedHere"/>) or did not size
+    /// its own event loop. A count this process chose for inline completions is blanked, which the
+    /// runtime reads as unset: with thread-pool completions its default is about one epoll thread per
+    /// 30 cores, fewer than one per 4 from 8 cores up. A count the operator set is inherited as set.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> WorkerEnvironment(bool sizedHere) => sizedHere
+        ? new Dictionary<string, string> { [Variable] = WorkerValue, [ThreadCountVariable] = "" }
+        : new Dictionary<string, string> { [Variable] = WorkerValue };
 
     /// <summary>True when this process runs socket completions inline (as configured at start).</summary>
     public static bool IsEnabled => Environment.GetEnvironmentVariable(Variable) == "1";
