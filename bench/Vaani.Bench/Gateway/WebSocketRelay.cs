@@ -99,31 +99,14 @@ internal static class WebSocketRelay
         if (key is null)
             return false;
 
-        var upstream = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        upstream.Connect(backendAddress);
-        var upstreamKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
-        upstream.Send(Encoding.ASCII.GetBytes(
-            $"GET {target} HTTP/1.1\r\nHost: {backendAddress}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {upstreamKey}\r\nSec-WebSocket-Version: 13\r\n\r\n"));
-        var backend = new Connection(upstream, isClient: false);
-        int backendEnd;
-        while ((backendEnd = HeadEnd(backend.Input.AsSpan(0, backend.Buffered))) < 0)
-        {
-            int got = upstream.Receive(backend.Input, backend.Buffered, BufferBytes - backend.Buffered, SocketFlags.None);
-            if (got == 0)
-                return false;
-            backend.Buffered += got;
-        }
-        if (!Encoding.ASCII.GetString(backend.Input, 0, backendEnd).StartsWith("HTTP/1.1 101", StringComparison.Ordinal))
-        {
-            upstream.Dispose();
+        if (OpenBackend(backendAddress, target) is not (Connection backend, int backendEnd))
             return false;
-        }
         Consume(backend, backendEnd);
-        upstream.Blocking = false;
+        backend.Socket.Blocking = false;
         client.Peer = backend;
         backend.Peer = client;
-        connections[(int)upstream.Handle] = backend;
-        Epoll.Watch(epoll, (int)upstream.Handle);
+        connections[(int)backend.Socket.Handle] = backend;
+        Epoll.Watch(epoll, (int)backend.Socket.Handle);
 
 #pragma warning disable CA5350 // RFC 6455 defines Sec-WebSocket-Accept with SHA-1; it is no security measure
         var accept = Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")));
@@ -132,6 +115,39 @@ internal static class WebSocketRelay
         Consume(client, end);
         // Frames that came with either head.
         return Forward(client, output, random) && Forward(backend, output, random);
+    }
+
+    /// <summary>
+    /// Connects to the backend and upgrades to a WebSocket there, within 5 s; the connection (still
+    /// blocking) and the length of the backend's response head, or null (nothing left open) when it fails.
+    /// </summary>
+    private static (Connection Backend, int HeadEnd)? OpenBackend(IPEndPoint address, string target)
+    {
+        var upstream = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true, SendTimeout = 5000, ReceiveTimeout = 5000 };
+        try
+        {
+            upstream.Connect(address);
+            var key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
+            upstream.Send(Encoding.ASCII.GetBytes(
+                $"GET {target} HTTP/1.1\r\nHost: {address}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"));
+            var backend = new Connection(upstream, isClient: false);
+            int end;
+            while ((end = HeadEnd(backend.Input.AsSpan(0, backend.Buffered))) < 0)
+            {
+                int got = upstream.Receive(backend.Input, backend.Buffered, BufferBytes - backend.Buffered, SocketFlags.None);
+                if (got == 0)
+                    break;
+                backend.Buffered += got;
+            }
+            if (end > 0 && Encoding.ASCII.GetString(backend.Input, 0, end).StartsWith("HTTP/1.1 101", StringComparison.Ordinal))
+                return (backend, end);
+        }
+        catch (SocketException)
+        {
+            // Refused, reset or timed out: the client's connection is closed instead.
+        }
+        upstream.Dispose();
+        return null;
     }
 
     /// <summary>Reads what <paramref name="from"/> has (until a short read) and forwards its complete frames.</summary>
