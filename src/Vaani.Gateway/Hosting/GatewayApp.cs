@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -13,7 +12,6 @@ using Vaani.Gateway.Control;
 using Vaani.Gateway.Http;
 using Vaani.Gateway.Routing;
 using Vaani.Gateway.Stt;
-using Vaani.Gateway.Transport;
 using Vaani.Gateway.Tts;
 
 namespace Vaani.Gateway.Hosting;
@@ -45,9 +43,6 @@ public static class GatewayApp
         // the epoll thread) instead of being handed to another pool thread: one thread wake-up less
         // per received WebSocket frame. Endpoints never block a thread (everything is async).
         builder.WebHost.UseSockets(s => s.UnsafePreferInlineScheduling = true);
-        // Registered last, so Kestrel binds its TCP listeners with it: the same HTTP service, and
-        // WebSocket sessions get their socket straight after the handshake (Transport/).
-        if (options.DirectWebSockets) builder.Services.AddSingleton<IConnectionListenerFactory, DirectTransportFactory>();
         builder.WebHost.UseUrls($"http://{FormatHost(options.Host)}:{options.Port}");
         // Sessions get the drain grace to finish; the host waits a little longer for their flush.
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = options.DrainGrace + options.FlushTimeout);
@@ -105,7 +100,6 @@ public static class GatewayApp
         });
         if (control is not null) app.UseSnapshotAgeHeader(control);
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = options.KeepAliveInterval });
-        if (options.DirectWebSockets) app.UseMiddleware<DirectWebSocketMiddleware>(options.KeepAliveInterval);
         app.UseMiddleware<LeaveEventLoopMiddleware>();
         app.Map("/v1/stt/stream", (HttpContext ctx) => app.Services.GetRequiredService<SttStreamEndpoint>().HandleAsync(ctx));
         app.MapPost("/v1/stt", (HttpContext ctx) => app.Services.GetRequiredService<SttBatchEndpoint>().HandleAsync(ctx));

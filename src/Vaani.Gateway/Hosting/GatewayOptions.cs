@@ -33,11 +33,6 @@ public sealed record GatewayOptions
     public int MaxTtsChars { get; init; } = 20_000;
     /// <summary>Concurrent contexts on one TTS socket.</summary>
     public int MaxTtsContextsPerSocket { get; init; } = 16;
-    /// <summary>
-    /// WebSocket sessions read and write their socket directly once the handshake is done, instead
-    /// of through Kestrel's pipes and ASP.NET Core's WebSocket (docs/architecture.md, "Direct WebSockets").
-    /// </summary>
-    public bool DirectWebSockets { get; init; } = true;
     /// <summary>Settings of the Deepgram- and OpenAI-compatible APIs; null: defaults plus VAANI_FETCH_ALLOW.</summary>
     public Compat.CompatOptions? Compat { get; init; }
 }
