@@ -14,6 +14,15 @@ public interface ISpeechToTextSession : IAsyncDisposable
     ValueTask SendAudioAsync(ReadOnlyMemory<byte> audio, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Feeds audio at once, without waiting, when the session can take it that way (e.g. a remote
+    /// session with flow-control credit and an idle connection). Returns false, having taken
+    /// nothing, when it cannot; the caller then uses <see cref="SendAudioAsync"/>. A session that
+    /// has failed either returns false or throws what <see cref="SendAudioAsync"/> would.
+    /// The default takes nothing.
+    /// </summary>
+    bool TrySendAudio(ReadOnlySpan<byte> audio) => false;
+
+    /// <summary>
     /// Forces a final result for all audio sent so far (the utterance is closed even if speech
     /// has not ended). The session stays open for more audio.
     /// </summary>

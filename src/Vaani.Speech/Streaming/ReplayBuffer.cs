@@ -67,6 +67,31 @@ internal sealed class ReplayBuffer : IDisposable
         }
     }
 
+    /// <summary>
+    /// Copies held audio starting at timeline <paramref name="position"/> (at least
+    /// <see cref="StartPosition"/>) into <paramref name="destination"/>; returns the bytes copied,
+    /// fewer than its length only at <see cref="EndPosition"/>.
+    /// </summary>
+    public int CopyFrom(long position, Span<byte> destination)
+    {
+        if (position < StartPosition || position > EndPosition)
+            throw new ArgumentOutOfRangeException(nameof(position), $"{position} is outside the held range {StartPosition}..{EndPosition}");
+        long skip = position - StartPosition + _headOffset; // bytes to skip from the first segment's start
+        int written = 0, index = 0, last = _segments.Count - 1;
+        foreach (var segment in _segments)
+        {
+            if (written == destination.Length) break;
+            int used = index == last ? _tailFill : SegmentSize;
+            index++;
+            if (skip >= used) { skip -= used; continue; }
+            int n = Math.Min(used - (int)skip, destination.Length - written);
+            segment.AsSpan((int)skip, n).CopyTo(destination[written..]);
+            written += n;
+            skip = 0;
+        }
+        return written;
+    }
+
     /// <summary>Copies the held audio out, oldest first.</summary>
     public byte[] ToArray()
     {

@@ -11,17 +11,28 @@ namespace Vaani.Speech.Streaming;
 /// The protocol-independent core of one streaming recognition session, shared by every API
 /// adapter (native, Deepgram-compatible, ...).
 /// <para>
-/// Audio arrives in the client's format, is converted to the engine's native format, kept in a
-/// bounded <see cref="ReplayBuffer"/> since the last final result, and sent to an engine session.
-/// When the engine session fails with a retryable error (its worker died or stalled), the session
-/// is re-placed through the placement callback and the buffered audio is replayed; event times are
-/// shifted by the replay start so the client sees every word once with monotonic timestamps.
+/// Audio arrives in the client's format, is converted to the engine's native format and appended to
+/// a bounded <see cref="ReplayBuffer"/> holding everything since the last final result. The replay
+/// buffer is the queue towards the engine: the engine session is handed whatever part of it it has
+/// not heard yet. When the engine session fails with a retryable error (its worker died or
+/// stalled), the session is re-placed through the placement callback and hears the whole buffer
+/// again, every byte once; event times are shifted by the replay start so the client sees every
+/// word once with monotonic timestamps.
 /// </para>
-/// All engine interaction happens on one loop task; adapters talk to it through a bounded command
-/// queue (which backpressures a fast client) and read events from a bounded channel.
+/// <para>
+/// Two paths lead there. While nothing is queued and the engine session can take audio without
+/// waiting (<see cref="ISpeechToTextSession.TrySendAudio"/>), <see cref="SendAudioAsync"/> does the
+/// whole job in the caller's call: convert, append, send — no copy, no hand-off. Everything else
+/// (finalize, completion, a full credit window or connection, re-placement) goes through a bounded
+/// command queue (which backpressures a fast client) to one loop task, which owns the engine until
+/// the queue is empty again. Events are read from a bounded channel.
+/// </para>
 /// </summary>
 public sealed class SttStreamSession : IAsyncDisposable
 {
+    /// <summary>Largest piece of buffered audio handed to the engine in one call on the queued path.</summary>
+    private const int SendChunkBytes = 16 * 1024;
+
     private readonly Func<CancellationToken, ValueTask<ISpeechToTextSession>> _place;
     private readonly AudioFormat _engineFormat;
     private readonly SttStreamLimits _limits;
@@ -37,12 +48,16 @@ public sealed class SttStreamSession : IAsyncDisposable
     private readonly List<TimeSpan> _finalLatencies = [];
     private Task? _loop;
 
-    // Engine-loop state.
+    // Owned by whoever may touch the engine: the caller of SendAudioAsync while no command is
+    // pending, the loop otherwise. The single producer makes that hand-over safe: only it queues
+    // commands, and it takes the direct path only after the loop finished the last one.
+    private int _pendingCommands;
     private ISpeechToTextSession? _engine;
     private Task? _pump;
     private int _generation;
     private long _generationStart;     // timeline byte position where the current engine session starts
-    private long _sentPosition;        // timeline byte position after the last byte sent
+    private long _enginePosition;      // timeline byte position up to which the current engine session has been handed audio
+    private long _sentPosition;        // timeline byte position after the last byte received
     private volatile Exception? _engineFault;
     private bool _finalizePending;
 
@@ -79,9 +94,9 @@ public sealed class SttStreamSession : IAsyncDisposable
         _time = time ?? TimeProvider.System;
         _converter = clientFormat == engineFormat ? null : new AudioConverter(clientFormat, engineFormat, foldNarrowband);
         // Synchronous continuations: the loop (and the adapter's event reader) continue on the thread
-        // that queued the command (event) instead of waking another thread for every audio frame. Both
-        // readers only do short, non-blocking work before their next await.
-        _commands = Channel.CreateBounded<Command>(new BoundedChannelOptions(_limits.CommandBufferCapacity) { SingleReader = true, AllowSynchronousContinuations = true });
+        // that queued the command (event) instead of waking another thread. Both readers only do
+        // short, non-blocking work before their next await.
+        _commands = Channel.CreateBounded<Command>(new BoundedChannelOptions(_limits.CommandBufferCapacity) { SingleReader = true, SingleWriter = true, AllowSynchronousContinuations = true });
         _events = Channel.CreateBounded<SttEvent>(new BoundedChannelOptions(_limits.EventBufferCapacity) { SingleWriter = false, SingleReader = true, AllowSynchronousContinuations = true });
         _replay = new ReplayBuffer((int)Math.Min(int.MaxValue, engineFormat.BytesPerSecond * _limits.MaxReplay.TotalSeconds));
         _createdAt = _time.GetTimestamp();
@@ -102,21 +117,42 @@ public sealed class SttStreamSession : IAsyncDisposable
         _loop = Task.Run(RunLoopAsync, CancellationToken.None);
     }
 
-    /// <summary>Queues client audio; waits while the command queue is full (backpressure).</summary>
+    /// <summary>
+    /// Takes client audio; the caller may reuse its buffer as soon as this returns. Completes at once
+    /// when the audio went straight to the engine or into the command queue; waits while the queue
+    /// is full (backpressure).
+    /// </summary>
     public ValueTask SendAudioAsync(ReadOnlyMemory<byte> audio, CancellationToken cancellationToken)
     {
         if (_firstAudioAt < 0) _firstAudioAt = _time.GetTimestamp();
-        return _commands.Writer.WriteAsync(new Command(CommandKind.Audio, audio.ToArray()), cancellationToken);
+        if (Volatile.Read(ref _pendingCommands) != 0 || _engineFault is not null || _engine is null)
+            return EnqueueAsync(new Command(CommandKind.Audio, audio.ToArray()), cancellationToken);
+
+        // Direct path: the loop is idle, so this call owns the engine until it returns.
+        var engineAudio = audio.Span;
+        if (_converter is not null)
+        {
+            _converted.Clear();
+            _converter.Convert(engineAudio, _converted);
+            engineAudio = _converted.WrittenSpan;
+        }
+        if (!TryAppend(engineAudio))
+            return EnqueueAsync(new Command(CommandKind.EngineAudio, engineAudio.ToArray()), cancellationToken); // converted already
+        if (TrySendToEngine(engineAudio))
+            return ValueTask.CompletedTask;
+        // The engine cannot take it now (or it failed): the audio is in the replay buffer, so the
+        // loop only has to hand the engine what it has not heard yet (after re-placing it if need be).
+        return EnqueueAsync(new Command(CommandKind.Flush, null), cancellationToken);
     }
 
     /// <summary>Asks for a final result covering all audio sent so far.</summary>
     public ValueTask FinalizeAsync(CancellationToken cancellationToken) =>
-        _commands.Writer.WriteAsync(new Command(CommandKind.Finalize, null), cancellationToken);
+        EnqueueAsync(new Command(CommandKind.Finalize, null), cancellationToken);
 
     /// <summary>Ends input. Remaining audio is flushed into finals, then <see cref="Events"/> completes.</summary>
     public async ValueTask CompleteAsync(CancellationToken cancellationToken)
     {
-        await _commands.Writer.WriteAsync(new Command(CommandKind.Complete, null), cancellationToken).ConfigureAwait(false);
+        await EnqueueAsync(new Command(CommandKind.Complete, null), cancellationToken).ConfigureAwait(false);
         _commands.Writer.TryComplete();
     }
 
@@ -142,6 +178,60 @@ public sealed class SttStreamSession : IAsyncDisposable
         }
     }
 
+    private ValueTask EnqueueAsync(Command command, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _pendingCommands);
+        var write = _commands.Writer.WriteAsync(command, cancellationToken);
+        return write.IsCompletedSuccessfully ? ValueTask.CompletedTask : AwaitEnqueueAsync(write);
+    }
+
+    private async ValueTask AwaitEnqueueAsync(ValueTask write)
+    {
+        try { await write.ConfigureAwait(false); }
+        catch { Interlocked.Decrement(ref _pendingCommands); throw; }
+    }
+
+    /// <summary>Appends engine-format audio to the replay buffer if it fits; the direct path's step.</summary>
+    private bool TryAppend(ReadOnlySpan<byte> audio)
+    {
+        lock (_gate)
+        {
+            if (audio.Length > _replay.Free) return false;
+            AppendLocked(audio);
+        }
+        return true;
+    }
+
+    private void AppendLocked(ReadOnlySpan<byte> audio)
+    {
+        _replay.Append(audio);
+        _arrivals.Enqueue((_replay.EndPosition, _time.GetTimestamp()));
+        while (_arrivals.Count > 512) _arrivals.Dequeue();
+        _sentPosition = _replay.EndPosition;
+    }
+
+    /// <summary>
+    /// Hands the engine <paramref name="audio"/>, the newest bytes of the replay buffer, if it takes
+    /// them without waiting. False when it did not (they stay unheard, for the loop to send), also
+    /// when it failed: the failure is then recorded for the loop to re-place the session.
+    /// </summary>
+    private bool TrySendToEngine(ReadOnlySpan<byte> audio)
+    {
+        var start = Stopwatch.GetTimestamp();
+        try
+        {
+            if (!_engine!.TrySendAudio(audio)) return false;
+        }
+        catch (EngineException ex) when (!ex.IsPermanent)
+        {
+            _engineFault = ex;
+            return false;
+        }
+        _enginePosition += audio.Length;
+        Interlocked.Add(ref _engineTicks, Stopwatch.GetElapsedTime(start).Ticks);
+        return true;
+    }
+
     private async Task RunLoopAsync()
     {
         var ct = _cts.Token;
@@ -154,16 +244,21 @@ public sealed class SttStreamSession : IAsyncDisposable
                     case CommandKind.Audio:
                         if (_converter is null)
                         {
-                            // Already in the engine's format: the command's own copy goes straight on.
-                            await SendEngineAudioAsync(command.Audio, ct).ConfigureAwait(false);
+                            await AppendAndSendAsync(command.Audio, ct).ConfigureAwait(false);
                             break;
                         }
                         _converted.Clear();
                         _converter.Convert(command.Audio, _converted);
-                        await SendEngineAudioAsync(_converted.WrittenMemory, ct).ConfigureAwait(false);
+                        await AppendAndSendAsync(_converted.WrittenMemory, ct).ConfigureAwait(false);
+                        break;
+                    case CommandKind.EngineAudio:
+                        await AppendAndSendAsync(command.Audio, ct).ConfigureAwait(false);
+                        break;
+                    case CommandKind.Flush:
+                        await CatchUpEngineAsync(ct).ConfigureAwait(false);
                         break;
                     case CommandKind.Finalize:
-                        await WithRecoveryAsync(s => s.FinalizeAsync(ct), ct).ConfigureAwait(false);
+                        await FinalizeEngineAsync(ct).ConfigureAwait(false);
                         _finalizePending = true;
                         break;
                     case CommandKind.Complete:
@@ -171,12 +266,14 @@ public sealed class SttStreamSession : IAsyncDisposable
                         {
                             _converted.Clear();
                             _converter.Flush(_converted);
-                            await SendEngineAudioAsync(_converted.WrittenMemory, ct).ConfigureAwait(false);
+                            await AppendAndSendAsync(_converted.WrittenMemory, ct).ConfigureAwait(false);
                         }
                         await CompleteEngineAsync(ct).ConfigureAwait(false);
                         _events.Writer.TryComplete();
                         return;
                 }
+                // Only now may the producer use the direct path again: the engine is caught up.
+                Interlocked.Decrement(ref _pendingCommands);
             }
             // Commands ended without Complete: the adapter went away.
             _events.Writer.TryComplete();
@@ -191,28 +288,96 @@ public sealed class SttStreamSession : IAsyncDisposable
         }
     }
 
-    private async Task SendEngineAudioAsync(ReadOnlyMemory<byte> audio, CancellationToken ct)
+    /// <summary>Appends audio to the replay buffer, waiting for room when it is full, and hands the engine everything it has not heard.</summary>
+    private async Task AppendAndSendAsync(ReadOnlyMemory<byte> audio, CancellationToken ct)
     {
         while (!audio.IsEmpty)
         {
-            int free = _replay.Free;
+            int free;
+            lock (_gate) free = _replay.Free;
             if (free == 0)
             {
                 // Replay window full without a final: force one so the buffer can be trimmed.
-                await WithRecoveryAsync(s => s.FinalizeAsync(ct), ct).ConfigureAwait(false);
+                await FinalizeEngineAsync(ct).ConfigureAwait(false);
                 await WaitForReplaySpaceAsync(ct).ConfigureAwait(false);
                 continue;
             }
             var chunk = audio[..Math.Min(free, audio.Length)];
-            lock (_gate)
-            {
-                _replay.Append(chunk.Span);
-                _arrivals.Enqueue((_replay.EndPosition, _time.GetTimestamp()));
-                while (_arrivals.Count > 512) _arrivals.Dequeue();
-            }
-            _sentPosition = _replay.EndPosition;
-            await WithRecoveryAsync(s => s.SendAudioAsync(chunk, ct), ct).ConfigureAwait(false);
+            lock (_gate) AppendLocked(chunk.Span);
+            await CatchUpEngineAsync(ct).ConfigureAwait(false);
             audio = audio[chunk.Length..];
+        }
+    }
+
+    /// <summary>
+    /// Brings the engine up to date with the replay buffer: re-places the session first when the
+    /// engine failed, then sends every byte it has not heard (after a re-placement: all of them, and
+    /// a pending finalize). Nothing is sent twice to one engine session.
+    /// </summary>
+    private async Task CatchUpEngineAsync(CancellationToken ct)
+    {
+        byte[]? scratch = null;
+        try
+        {
+            while (true)
+            {
+                bool replaced = false;
+                if (_engineFault is not null)
+                {
+                    await ReplaceEngineAsync(ct).ConfigureAwait(false);
+                    replaced = true;
+                }
+                try
+                {
+                    while (true)
+                    {
+                        int n;
+                        lock (_gate)
+                        {
+                            // A final may already cover bytes handed over an instant ago (the
+                            // buffer was trimmed past them): the engine has heard those.
+                            _enginePosition = Math.Max(_enginePosition, _replay.StartPosition);
+                            if (_enginePosition >= _replay.EndPosition) break;
+                            scratch ??= ArrayPool<byte>.Shared.Rent(SendChunkBytes);
+                            n = _replay.CopyFrom(_enginePosition, scratch.AsSpan(0, SendChunkBytes));
+                        }
+                        var start = Stopwatch.GetTimestamp();
+                        await _engine!.SendAudioAsync(scratch.AsMemory(0, n), ct).ConfigureAwait(false);
+                        Interlocked.Add(ref _engineTicks, Stopwatch.GetElapsedTime(start).Ticks);
+                        _enginePosition += n;
+                    }
+                    if (replaced && _finalizePending)
+                        await _engine!.FinalizeAsync(ct).ConfigureAwait(false);
+                    if (_engineFault is null) return;
+                    // The event stream reported a loss meanwhile: go round again.
+                }
+                catch (EngineException ex) when (!ex.IsPermanent && !ct.IsCancellationRequested)
+                {
+                    _engineFault = ex;
+                }
+            }
+        }
+        finally
+        {
+            if (scratch is not null) ArrayPool<byte>.Shared.Return(scratch);
+        }
+    }
+
+    /// <summary>Asks the engine for a final; after a failure the re-placed engine is caught up and finalised instead.</summary>
+    private async Task FinalizeEngineAsync(CancellationToken ct)
+    {
+        await CatchUpEngineAsync(ct).ConfigureAwait(false);
+        try
+        {
+            var start = Stopwatch.GetTimestamp();
+            await _engine!.FinalizeAsync(ct).ConfigureAwait(false);
+            Interlocked.Add(ref _engineTicks, Stopwatch.GetElapsedTime(start).Ticks);
+        }
+        catch (EngineException ex) when (!ex.IsPermanent && !ct.IsCancellationRequested)
+        {
+            _engineFault = ex;
+            _finalizePending = true; // so the replacement is finalised once it has heard the replay
+            await CatchUpEngineAsync(ct).ConfigureAwait(false);
         }
     }
 
@@ -222,7 +387,7 @@ public sealed class SttStreamSession : IAsyncDisposable
         while (true)
         {
             lock (_gate) if (_replay.Free > 0) return;
-            if (_engineFault is not null) { await RecoverAsync(ct).ConfigureAwait(false); continue; }
+            if (_engineFault is not null) { await CatchUpEngineAsync(ct).ConfigureAwait(false); continue; }
             if (_time.GetTimestamp() > deadline)
                 throw new EngineException("engine_stalled", "the engine produced no final result within the replay window", isPermanent: false);
             await Task.Delay(TimeSpan.FromMilliseconds(10), _time, ct).ConfigureAwait(false);
@@ -231,36 +396,16 @@ public sealed class SttStreamSession : IAsyncDisposable
 
     private async Task CompleteEngineAsync(CancellationToken ct)
     {
-        for (int attempt = 0; ; attempt++)
+        while (true)
         {
+            await CatchUpEngineAsync(ct).ConfigureAwait(false);
             try
             {
-                if (_engineFault is not null) throw _engineFault;
                 var start = Stopwatch.GetTimestamp();
                 await _engine!.CompleteAsync(ct).ConfigureAwait(false);
                 Interlocked.Add(ref _engineTicks, Stopwatch.GetElapsedTime(start).Ticks);
                 await _pump!.ConfigureAwait(false);
-                if (_engineFault is not null) throw _engineFault;
-                return;
-            }
-            catch (EngineException ex) when (!ex.IsPermanent && !ct.IsCancellationRequested)
-            {
-                _engineFault = ex;
-                await RecoverAsync(ct).ConfigureAwait(false);
-            }
-        }
-    }
-
-    private async Task WithRecoveryAsync(Func<ISpeechToTextSession, ValueTask> action, CancellationToken ct)
-    {
-        while (true)
-        {
-            if (_engineFault is not null) await RecoverAsync(ct).ConfigureAwait(false);
-            try
-            {
-                var start = Stopwatch.GetTimestamp();
-                await action(_engine!).ConfigureAwait(false);
-                Interlocked.Add(ref _engineTicks, Stopwatch.GetElapsedTime(start).Ticks);
+                if (_engineFault is not null) continue;
                 return;
             }
             catch (EngineException ex) when (!ex.IsPermanent && !ct.IsCancellationRequested)
@@ -270,8 +415,8 @@ public sealed class SttStreamSession : IAsyncDisposable
         }
     }
 
-    /// <summary>Re-places the session on a healthy engine and replays the audio since the last final.</summary>
-    private async Task RecoverAsync(CancellationToken ct)
+    /// <summary>Re-places the session on a healthy engine; the caller then replays the buffer to it.</summary>
+    private async Task ReplaceEngineAsync(CancellationToken ct)
     {
         var fault = _engineFault!;
         if (_replacements >= _limits.MaxReplacements)
@@ -281,19 +426,14 @@ public sealed class SttStreamSession : IAsyncDisposable
         _engine = null;
         if (old is not null) _ = DisposeQuietlyAsync(old);
 
-        byte[] replay;
         lock (_gate)
         {
             _generation++;          // events still coming from the old session are ignored from here on
-            replay = _replay.ToArray();
             _generationStart = _replay.StartPosition;
+            _enginePosition = _replay.StartPosition;
         }
         _engineFault = null;
         await PlaceAsync(ct).ConfigureAwait(false);
-        if (replay.Length > 0)
-            await _engine!.SendAudioAsync(replay, ct).ConfigureAwait(false);
-        if (_finalizePending)
-            await _engine!.FinalizeAsync(ct).ConfigureAwait(false);
     }
 
     private async Task PlaceAsync(CancellationToken ct)
@@ -413,7 +553,17 @@ public sealed class SttStreamSession : IAsyncDisposable
         _cts.Dispose();
     }
 
-    private enum CommandKind { Audio, Finalize, Complete }
+    private enum CommandKind
+    {
+        /// <summary>Client audio, in the client's format.</summary>
+        Audio,
+        /// <summary>Audio converted already, not yet in the replay buffer.</summary>
+        EngineAudio,
+        /// <summary>Audio is in the replay buffer that the engine has not heard.</summary>
+        Flush,
+        Finalize,
+        Complete,
+    }
 
     private readonly record struct Command(CommandKind Kind, byte[]? Audio);
 }

@@ -68,6 +68,25 @@ internal sealed class RemoteSttSession : RemoteChannel, ISpeechToTextSession
         }
     }
 
+    /// <summary>
+    /// Sends the audio as one frame in the caller's call when the credit window has room and the
+    /// connection's writer is idle; false (nothing sent) otherwise, and after a failure (the
+    /// queued <see cref="SendAudioAsync"/> then throws it).
+    /// </summary>
+    public bool TrySendAudio(ReadOnlySpan<byte> audio)
+    {
+        if (_fault is not null || _completeSent || audio.IsEmpty || audio.Length > FrameWriter.MaxDirectPayload)
+            return false;
+        if (!_window.TryTake(audio.Length, out var wasIdle))
+            return false;
+        if (wasIdle)
+            MarkProgress();
+        if (Connection.Writer.TryWriteNow(FrameType.Audio, ChannelId, audio))
+            return true;
+        _window.Release(audio.Length);
+        return false;
+    }
+
     public async ValueTask FinalizeAsync(CancellationToken cancellationToken)
     {
         ThrowIfUnusable();

@@ -15,7 +15,7 @@ namespace Vaani.Workers.Client;
 /// 20 ms audio frame to a worker woke an epoll thread a second time for nothing once the worker had
 /// read it. Never using the socket asynchronously keeps it out of epoll altogether.
 /// </remarks>
-internal sealed class UnpolledSocketStream : Stream
+internal sealed class UnpolledSocketStream : Stream, Protocol.INonBlockingStream
 {
     /// <summary>How long one poll(2) waits before cancellation and disposal are checked again.</summary>
     private const int PollSliceMicroseconds = 200_000;
@@ -144,6 +144,8 @@ internal sealed class UnpolledSocketStream : Stream
 
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    int Protocol.INonBlockingStream.TrySendNow(ReadOnlySpan<byte> buffer) => TrySend(buffer);
 
     /// <summary>Bytes sent, or 0 when the socket cannot take any now.</summary>
     private int TrySend(ReadOnlySpan<byte> buffer)

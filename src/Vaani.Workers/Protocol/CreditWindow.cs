@@ -52,6 +52,23 @@ internal sealed class CreditWindow
         }
     }
 
+    /// <summary>
+    /// Takes <paramref name="bytes"/> of credit if they are available now; false (nothing taken)
+    /// when not, or when the window has failed. <paramref name="wasIdle"/> tells whether nothing
+    /// was in flight before.
+    /// </summary>
+    public bool TryTake(int bytes, out bool wasIdle)
+    {
+        lock (_gate)
+        {
+            wasIdle = _available == _window;
+            if (_fault is not null || _available < bytes)
+                return false;
+            _available -= bytes;
+            return true;
+        }
+    }
+
     /// <summary>Returns credit; false when the peer credited more than it was sent (a protocol error).</summary>
     public bool Release(long bytes)
     {

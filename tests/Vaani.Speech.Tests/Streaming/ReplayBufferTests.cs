@@ -66,4 +66,33 @@ public sealed class ReplayBufferTests
         buffer.Append(Bytes(0, 600)); // 400 held + 600
         Assert.Equal(0, buffer.Free);
     }
+    [Theory]
+    [InlineData(1_500, 100)]  // the oldest byte held
+    [InlineData(7_000, 640)]
+    [InlineData(8_190, 5)]        // across a segment boundary
+    [InlineData(12_000, 20_000)]  // across several, clipped at the end
+    [InlineData(34_000, 64)]      // at the end: nothing
+    public void CopyFrom_AnyPositionAfterTrim_ReturnsThoseBytes(long position, int length)
+    {
+        using var buffer = new ReplayBuffer(1 << 20);
+        var all = Bytes(0, 40_000);
+        buffer.Append(all.AsSpan(0, 2_000));
+        buffer.TrimTo(1_500); // a final inside the first segment
+        buffer.Append(all.AsSpan(2_000, 32_000));
+        var destination = new byte[length];
+        int n = buffer.CopyFrom(position, destination);
+        int expected = (int)Math.Min(length, 34_000 - position);
+        Assert.Equal(expected, n);
+        Assert.Equal(all.AsSpan((int)position, expected).ToArray(), destination.AsSpan(0, n).ToArray());
+    }
+
+    [Fact]
+    public void CopyFrom_OutsideHeldRange_Throws()
+    {
+        using var buffer = new ReplayBuffer(1000);
+        buffer.Append(Bytes(0, 500));
+        buffer.TrimTo(100);
+        Assert.Throws<ArgumentOutOfRangeException>(() => buffer.CopyFrom(99, new byte[10]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => buffer.CopyFrom(501, new byte[10]));
+    }
 }

@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using Vaani.Workers.Client;
+using Vaani.Workers.Protocol;
 
 namespace Vaani.Workers.Tests.Client;
 
@@ -11,7 +12,7 @@ public sealed class UnpolledSocketStreamTests : IDisposable
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     /// <summary>A connected pair: (client wrapped in the stream under test, accepted server socket).</summary>
-    private (UnpolledSocketStream Client, Socket Server) Pair()
+    private (UnpolledSocketStream Client, Socket Server) Pair(int? bufferBytes = null)
     {
         var path = Path.Combine(_dir, "s.sock");
         using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
@@ -20,6 +21,7 @@ public sealed class UnpolledSocketStreamTests : IDisposable
         var client = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         client.Connect(new UnixDomainSocketEndPoint(path));
         var server = listener.Accept();
+        if (bufferBytes is { } size) { client.SendBufferSize = size; server.ReceiveBufferSize = size; }
         File.Delete(path);
         return (new UnpolledSocketStream(client), server);
     }
@@ -160,5 +162,52 @@ public sealed class UnpolledSocketStreamTests : IDisposable
             catch (IOException) { } // the thread ended meanwhile
         }
         return found;
+    }
+    /// <summary>
+    /// A <see cref="FrameWriter"/> on this stream: small frames written directly in the caller's
+    /// call (<see cref="FrameWriter.TryWriteNow"/>) and frames that fall back to the queue, mixed,
+    /// towards a reader that keeps stalling, so direct writes find the socket full, partly full and
+    /// the pump busy. Every frame must arrive whole and in the order it was handed over.
+    /// </summary>
+    [Fact]
+    public async Task FrameWriter_DirectAndQueuedFramesMixed_SlowReader_AllArriveWholeInOrder()
+    {
+        var (client, server) = Pair(bufferBytes: 8192); // a few frames fill it
+        using var _ = server;
+        await using var __ = client;
+        var writer = new FrameWriter(client, 16, () => new IOException("closed"));
+        const int frames = 3_000;
+        var received = new List<(FrameType Type, uint Channel, byte[] Payload)>();
+        var reader = Task.Run(async () =>
+        {
+            using var peer = new NetworkStream(server, ownsSocket: false);
+            while (received.Count < frames && await FrameCodec.ReadAsync(peer, CancellationToken.None) is { } f)
+            {
+                received.Add((f.Type, f.Channel, f.Payload.ToArray()));
+                if (received.Count % 200 == 0) await Task.Delay(20); // the socket fills up meanwhile
+            }
+        });
+        int direct = 0;
+        var expected = new List<byte[]>();
+        for (int i = 0; i < frames; i++)
+        {
+            // Mostly 20 ms frames, sometimes one over the direct limit (always queued).
+            var payload = new byte[i % 97 == 0 ? FrameWriter.MaxDirectPayload + 1 : 640 + i % 7];
+            BitConverter.TryWriteBytes(payload, i);
+            payload[^1] = (byte)i;
+            expected.Add(payload);
+            if (writer.TryWriteNow(FrameType.Audio, (uint)(i % 3 + 1), payload)) direct++;
+            else await writer.SendAsync(new Frame(FrameType.Audio, (uint)(i % 3 + 1), payload.ToArray()), CancellationToken.None);
+        }
+        await reader.WaitAsync(TimeSpan.FromSeconds(60));
+        writer.Complete();
+
+        Assert.Equal(frames, received.Count);
+        for (int i = 0; i < frames; i++)
+        {
+            Assert.Equal((uint)(i % 3 + 1), received[i].Channel);
+            Assert.True(expected[i].AsSpan().SequenceEqual(received[i].Payload), $"frame {i} arrived as frame {BitConverter.ToInt32(received[i].Payload)}");
+        }
+        Assert.InRange(direct, frames / 20, frames - frames / 97 - 1); // both paths were taken
     }
 }
