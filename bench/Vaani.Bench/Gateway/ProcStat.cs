@@ -23,6 +23,51 @@ internal static partial class ProcStat
     }
 
     /// <summary>
+    /// CPU time (utime + stime) of every live thread of <paramref name="pid"/>, by thread id, with the
+    /// thread's name (<c>/proc/&lt;pid&gt;/task/*/stat</c>; the kernel keeps 15 characters of it).
+    /// </summary>
+    public static Dictionary<int, (string Name, TimeSpan Cpu)> ThreadCpu(int pid)
+    {
+        var threads = new Dictionary<int, (string, TimeSpan)>();
+        foreach (var task in Directory.GetDirectories($"/proc/{pid}/task"))
+        {
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(task, "stat"));
+                int open = stat.IndexOf('('), close = stat.LastIndexOf(')');
+                var fields = stat[(close + 2)..].Split(' ');
+                long ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+                threads[int.Parse(Path.GetFileName(task), CultureInfo.InvariantCulture)] = (stat[(open + 1)..close], TimeSpan.FromSeconds(ticks / (double)TicksPerSecond));
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // The thread ended between listing and reading.
+            }
+        }
+        return threads;
+    }
+
+    /// <summary>
+    /// CPU used between two <see cref="ThreadCpu"/> snapshots, summed by thread role: the name with
+    /// its numbers replaced by <c>#</c> (".NET TP Worker", "vaani worker #"), so a pool's threads add up.
+    /// Threads that ended in between are not in the result.
+    /// </summary>
+    public static Dictionary<string, TimeSpan> CpuByRole(Dictionary<int, (string Name, TimeSpan Cpu)> before, Dictionary<int, (string Name, TimeSpan Cpu)> after)
+    {
+        var roles = new Dictionary<string, TimeSpan>();
+        foreach (var (tid, (name, cpu)) in after)
+        {
+            var used = cpu - (before.TryGetValue(tid, out var b) ? b.Cpu : TimeSpan.Zero);
+            var role = DigitRun().Replace(name.Trim(), "#");
+            roles[role] = roles.GetValueOrDefault(role) + used;
+        }
+        return roles;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("[0-9]+")]
+    private static partial System.Text.RegularExpressions.Regex DigitRun();
+
+    /// <summary>
     /// Context switches of every live thread of <paramref name="pid"/> (voluntary + involuntary, from
     /// <c>/proc/&lt;pid&gt;/task/*/status</c>); a thread that already exited no longer counts.
     /// </summary>

@@ -8,7 +8,9 @@ namespace Vaani.Bench.Gateway;
 /// <param name="TargetCpu">CPU time of the measured process (gateway or nginx worker) in <see cref="Window"/>.</param>
 /// <param name="PeerCpu">CPU time of the process behind it (echo backend or engine worker) in <see cref="Window"/>.</param>
 /// <param name="TargetSwitches">Context switches of the measured process's threads in <see cref="Window"/> (each one a thread going to sleep or being preempted).</param>
-internal sealed record LoadResult(int Sessions, long FramesSent, List<double> Latencies, TimeSpan Window, TimeSpan TargetCpu, TimeSpan PeerCpu, double MaxSendLagMs, int FailedCloses, long TargetSwitches = 0)
+/// <param name="TargetCpuByRole">The measured process's CPU time in <see cref="Window"/> by thread role (<see cref="ProcStat.CpuByRole"/>).</param>
+internal sealed record LoadResult(int Sessions, long FramesSent, List<double> Latencies, TimeSpan Window, TimeSpan TargetCpu, TimeSpan PeerCpu, double MaxSendLagMs, int FailedCloses, long TargetSwitches = 0,
+    Dictionary<string, TimeSpan>? TargetCpuByRole = null)
 {
     /// <summary>Context switches of the measured process per audio frame relayed.</summary>
     public double SwitchesPerFrame => (double)TargetSwitches / FramesSent;
@@ -32,7 +34,8 @@ internal sealed record LoadResult(int Sessions, long FramesSent, List<double> La
     public static LoadResult Combine(IReadOnlyList<LoadResult> rounds) => new(
         rounds[0].Sessions, rounds.Sum(r => r.FramesSent), rounds.SelectMany(r => r.Latencies).ToList(),
         TimeSpan.FromTicks(rounds.Sum(r => r.Window.Ticks)), TimeSpan.FromTicks(rounds.Sum(r => r.TargetCpu.Ticks)), TimeSpan.FromTicks(rounds.Sum(r => r.PeerCpu.Ticks)),
-        rounds.Max(r => r.MaxSendLagMs), rounds.Sum(r => r.FailedCloses), rounds.Sum(r => r.TargetSwitches));
+        rounds.Max(r => r.MaxSendLagMs), rounds.Sum(r => r.FailedCloses), rounds.Sum(r => r.TargetSwitches),
+        rounds.SelectMany(r => r.TargetCpuByRole ?? []).GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => TimeSpan.FromTicks(g.Sum(kv => kv.Value.Ticks))));
 }
 
 /// <summary>
@@ -57,6 +60,7 @@ internal sealed class StreamLoad(int sessions, TimeSpan duration)
         {
             var cpu0 = cpuPid is { } p0 ? ProcStat.Cpu(p0) : TimeSpan.Zero;
             long switches0 = cpuPid is { } s0 ? ProcStat.ContextSwitches(s0) : 0;
+            var threads0 = cpuPid is { } t0p ? ProcStat.ThreadCpu(t0p) : [];
             var peer0 = peerPid is { } q0 ? ProcStat.Cpu(q0) : TimeSpan.Zero;
             long t0 = Stopwatch.GetTimestamp();
             long stagger = Stopwatch.Frequency * FrameMs / 1000 / Math.Max(1, sessions);
@@ -64,6 +68,7 @@ internal sealed class StreamLoad(int sessions, TimeSpan duration)
             var window = Stopwatch.GetElapsedTime(t0);
             var cpu1 = cpuPid is { } p1 ? ProcStat.Cpu(p1) : TimeSpan.Zero;
             long switches1 = cpuPid is { } s1 ? ProcStat.ContextSwitches(s1) : 0;
+            var threads1 = cpuPid is { } t1p ? ProcStat.ThreadCpu(t1p) : [];
             var peer1 = peerPid is { } q1 ? ProcStat.Cpu(q1) : TimeSpan.Zero;
             // Let the last responses arrive, then close as a client would.
             await Task.Delay(200, cancellationToken);
@@ -71,7 +76,8 @@ internal sealed class StreamLoad(int sessions, TimeSpan duration)
             foreach (var c in clients) await c.DisposeAsync(); // receivers done: the figures are final
             return new LoadResult(
                 sessions, clients.Sum(c => c.FramesSent), clients.SelectMany(c => c.Latencies).ToList(),
-                window, cpu1 - cpu0, peer1 - peer0, clients.Max(c => c.MaxSendLagMs), clients.Count(c => !c.Closed), switches1 - switches0);
+                window, cpu1 - cpu0, peer1 - peer0, clients.Max(c => c.MaxSendLagMs), clients.Count(c => !c.Closed), switches1 - switches0,
+                ProcStat.CpuByRole(threads0, threads1));
         }
         finally
         {
