@@ -11,15 +11,10 @@ namespace Vaani.Speech.Tests.Streaming;
 /// <c>worker_lost</c>); the core must replay exactly the audio since the last final — not one byte
 /// more — so the next engine session hears the stream as it was sent.
 /// </summary>
-public sealed class SttStreamRecoveryTests : IAsyncLifetime
+public sealed class SttStreamRecoveryTests(PocketSphinxFixture fixture) : IClassFixture<PocketSphinxFixture>
 {
-    private const string GoForward = "/usr/share/pocketsphinx/test/data/goforward.raw";
-    private PocketSphinxEngine _engine = null!;
-
-    public async Task InitializeAsync() =>
-        _engine = await PocketSphinxEngine.CreateAsync(new PocketSphinxOptions { PoolSize = 2 }, CancellationToken.None);
-
-    public async Task DisposeAsync() => await _engine.DisposeAsync();
+    private const string GoForward = PocketSphinxFixture.GoForward;
+    private readonly PocketSphinxEngine _engine = fixture.Engine;
 
     [Theory]
     [InlineData(LossSignal.SendFails, false)]    // the next send to the lost worker throws
@@ -63,7 +58,9 @@ public sealed class SttStreamRecoveryTests : IAsyncLifetime
         // No final came before the loss, so the replacement must have heard the whole stream once.
         Assert.Equal(pcm.Length, sessions[1].BytesHeard);
         Assert.Equal(pcm, sessions[1].Heard.ToArray());
-        if (direct) Assert.True(sessions[0].DirectSends > lossAtFrame / 2 && sessions[1].DirectSends > 0, $"{sessions[0].DirectSends}, {sessions[1].DirectSends} direct sends");
+        // Every frame before the loss went the direct way (after it, which way each frame goes depends
+        // on whether the loop has caught the replacement up yet: both ways must give the bytes above).
+        if (direct) Assert.True(sessions[0].DirectSends >= lossAtFrame, $"{sessions[0].DirectSends} direct sends before the loss at frame {lossAtFrame}");
         var finals = events.OfType<SttFinal>().Where(f => f.Text.Length > 0).ToList();
         Assert.Equal("go forward ten meters", string.Join(' ', finals.Select(f => f.Text)));
         Assert.Equal(pcm.Length / 32000.0, session.AudioSeconds, 3);

@@ -8,15 +8,10 @@ using Vaani.Speech.Streaming;
 namespace Vaani.Speech.Tests.Streaming;
 
 /// <summary>The session core in front of the real PocketSphinx engine, fed goforward.raw.</summary>
-public sealed class SttStreamSessionTests : IAsyncLifetime
+public sealed class SttStreamSessionTests(PocketSphinxFixture fixture) : IClassFixture<PocketSphinxFixture>
 {
-    private const string GoForward = "/usr/share/pocketsphinx/test/data/goforward.raw";
-    private PocketSphinxEngine _engine = null!;
-
-    public async Task InitializeAsync() =>
-        _engine = await PocketSphinxEngine.CreateAsync(new PocketSphinxOptions { PoolSize = 1 }, CancellationToken.None);
-
-    public async Task DisposeAsync() => await _engine.DisposeAsync();
+    private const string GoForward = PocketSphinxFixture.GoForward;
+    private readonly PocketSphinxEngine _engine = fixture.Engine;
 
     // A μ-law 8 kHz client stream: the session folds it when told to (as the gateway does from the
     // engine's capabilities).

@@ -208,6 +208,6 @@ public sealed class UnpolledSocketStreamTests : IDisposable
             Assert.Equal((uint)(i % 3 + 1), received[i].Channel);
             Assert.True(expected[i].AsSpan().SequenceEqual(received[i].Payload), $"frame {i} arrived as frame {BitConverter.ToInt32(received[i].Payload)}");
         }
-        Assert.InRange(direct, frames / 20, frames - frames / 97 - 1); // both paths were taken
+        Assert.InRange(direct, 1, frames - frames / 97 - 2); // both paths were taken (how often each is timing)
     }
 }
