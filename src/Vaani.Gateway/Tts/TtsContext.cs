@@ -9,9 +9,15 @@ using Vaani.Speech.Transcripts;
 namespace Vaani.Gateway.Tts;
 
 /// <summary>
-/// One <c>context_id</c> on a TTS socket: an ordered stream of text segments synthesised one after
-/// another on a single audio timeline. Text sent with <c>continue: true</c> is buffered and released
-/// at sentence ends (or on flush), so a client can stream LLM tokens in.
+/// One run of a <c>context_id</c> on a TTS socket: an ordered stream of text segments synthesised one
+/// after another on a single audio timeline. Text sent with <c>continue: true</c> is buffered and
+/// released at sentence ends (or on flush), so a client can stream LLM tokens in.
+/// <para>
+/// A run ends with the speak that has no <c>continue</c>. Text spoken on the same id after that
+/// starts a new run (its own <c>seq</c>, timeline and text offsets, from 0) that follows the
+/// previous one: it sends nothing until the previous run has sent its last message, so one id
+/// never has two streams interleaved. Cancelling a run cancels the runs before it too.
+/// </para>
 /// </summary>
 internal sealed class TtsContext
 {
@@ -25,13 +31,18 @@ internal sealed class TtsContext
     private readonly CancellationTokenSource _cts = new();
     private readonly StringBuilder _pending = new();
     private readonly object _gate = new();
-    private int _textBase;        // characters of the context's text already segmented
-    private long _samples;        // engine samples emitted so far (the context's timeline)
+    private readonly TtsContext? _previous; // the run before this one on the same id, if it was still going
+    private readonly Action<TtsContext>? _finished;
+    private int _textBase;        // characters of the run's text already segmented
+    private long _samples;        // engine samples emitted so far (the run's timeline)
     private int _seq;
 
-    public TtsContext(string id, ITextToSpeechEngine engine, ClientSocket client, TtsOutputFormat output, string? voice, string? language, bool ssml, double rate, int pitch)
+    public TtsContext(string id, ITextToSpeechEngine engine, ClientSocket client, TtsOutputFormat output, string? voice, string? language, bool ssml, double rate, int pitch,
+        TtsContext? previous = null, Action<TtsContext>? finished = null)
     {
         _id = id;
+        _previous = previous;
+        _finished = finished;
         _engine = engine;
         _client = client;
         _template = new TtsRequest { Text = "", Voice = voice, Language = language, IsSsml = ssml, Rate = rate, Pitch = pitch };
@@ -39,6 +50,7 @@ internal sealed class TtsContext
         Completion = Task.Run(RunAsync);
     }
 
+    /// <summary>Completes (never faults) once the run sends nothing more and its <c>finished</c> callback has run.</summary>
     public Task Completion { get; }
 
     /// <summary>Seconds of audio produced so far.</summary>
@@ -75,8 +87,10 @@ internal sealed class TtsContext
         }
     }
 
+    /// <summary>Stops this run and the runs before it; <see cref="Completion"/> ends once none produces anything more.</summary>
     public void Cancel()
     {
+        _previous?.Cancel();
         lock (_gate)
         {
             IsClosed = true;
@@ -104,6 +118,11 @@ internal sealed class TtsContext
         var encoded = new ArrayBufferWriter<byte>(8192);
         try
         {
+            // Follow the previous run: nothing of this one before all of it. Not cancellable: a
+            // cancelled run cancels its predecessor too, and must not report itself finished (the
+            // cancel acknowledgement) before the predecessor has stopped. Its failure is its own.
+            if (_previous is not null)
+                await _previous.Completion.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             await foreach (var (text, offset) in _segments.Reader.ReadAllAsync(ct))
             {
                 long segmentStart = _samples;
@@ -144,6 +163,12 @@ internal sealed class TtsContext
         catch (EngineException ex)
         {
             _client.TrySendJson(new { type = "error", context_id = _id, code = ex.Code, message = ex.Message });
+        }
+        finally
+        {
+            // Before Completion: whoever continues from it (the cancel acknowledgement) sees the
+            // socket's bookkeeping (slots, usage) already done.
+            _finished?.Invoke(this);
         }
     }
 }

@@ -80,6 +80,7 @@ internal sealed class TtsStreamEndpoint(IEngineRouter router, ISessionGuard guar
         private readonly ConcurrentDictionary<string, TtsContext> _contexts = new(StringComparer.Ordinal);
         private long _characters;
         private double _audioSeconds;
+        private int _running; // contexts not finished yet, including closed ones still speaking
 
         /// <summary>Characters accepted for synthesis on this socket.</summary>
         public long Characters => Interlocked.Read(ref _characters);
@@ -198,9 +199,12 @@ internal sealed class TtsStreamEndpoint(IEngineRouter router, ISessionGuard guar
             }
             if (!_contexts.TryGetValue(id, out var context) || context.IsClosed)
             {
-                if (_contexts.Count(kv => !kv.Value.IsClosed) >= options.MaxTtsContextsPerSocket)
+                var previous = context; // a closed run still speaking: the new one follows it
+                // Counted until they finish, closed or not: a context spoken without "continue" is closed
+                // at once but still synthesises (or waits for its predecessor on the same id).
+                if (Volatile.Read(ref _running) >= options.MaxTtsContextsPerSocket)
                 {
-                    client.TrySendJson(new { type = "error", context_id = id, code = "too_many_contexts", message = $"at most {options.MaxTtsContextsPerSocket} contexts may be active on one socket" });
+                    client.TrySendJson(new { type = "error", context_id = id, code = "too_many_contexts", message = $"at most {options.MaxTtsContextsPerSocket} contexts may be speaking or waiting to speak on one socket" });
                     return;
                 }
                 var pool = router.FindTts(m.Voice ?? defaultVoice, m.Language ?? defaultLanguage);
@@ -209,14 +213,16 @@ internal sealed class TtsStreamEndpoint(IEngineRouter router, ISessionGuard guar
                     client.TrySendJson(new { type = "error", context_id = id, code = "unsupported_voice", message = $"no voice serves voice '{m.Voice ?? defaultVoice}' / language '{m.Language ?? defaultLanguage}'" });
                     return;
                 }
-                context = new TtsContext(id, pool.Engine, client, output, m.Voice ?? defaultVoice, m.Language ?? defaultLanguage, m.Ssml, m.Rate ?? 1.0, m.Pitch ?? 50);
+                Interlocked.Increment(ref _running);
+                context = new TtsContext(id, pool.Engine, client, output, m.Voice ?? defaultVoice, m.Language ?? defaultLanguage, m.Ssml, m.Rate ?? 1.0, m.Pitch ?? 50,
+                    previous is { Completion.IsCompleted: false } ? previous : null,
+                    finished: done =>
+                    {
+                        _contexts.TryRemove(new KeyValuePair<string, TtsContext>(id, done));
+                        AddSeconds(done.AudioSeconds);
+                        Interlocked.Decrement(ref _running);
+                    });
                 _contexts[id] = context;
-                var created = context;
-                _ = created.Completion.ContinueWith(_ =>
-                {
-                    _contexts.TryRemove(new KeyValuePair<string, TtsContext>(id, created));
-                    AddSeconds(created.AudioSeconds);
-                }, TaskScheduler.Default);
             }
             Interlocked.Add(ref _characters, text.Length);
             context.Add(text, m.Continue ?? false);
