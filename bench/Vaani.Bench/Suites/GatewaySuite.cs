@@ -26,7 +26,7 @@ internal static class GatewaySuite
 
     public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
     {
-        bool quick = false, proxyOnly = false;
+        bool quick = false, proxyOnly = false, engineOnly = false;
         int? sessionsArg = null;
         for (var i = 0; i < args.Length; i++)
         {
@@ -42,6 +42,8 @@ internal static class GatewaySuite
                 quick = true;
             else if (args[i] == "--proxy-only")
                 proxyOnly = true;
+            else if (args[i] == "--engine-only")
+                engineOnly = true;
             else if (args[i] == "--sessions" && i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, Inv, out var n) && n is >= 1 and <= MaxSessions)
             {
                 sessionsArg = n;
@@ -49,9 +51,14 @@ internal static class GatewaySuite
             }
             else
             {
-                Console.Error.WriteLine($"gateway: unknown or invalid option '{args[i]}' (known: --quick, --proxy-only, --sessions 1..{MaxSessions})");
+                Console.Error.WriteLine($"gateway: unknown or invalid option '{args[i]}' (known: --quick, --proxy-only, --engine-only, --sessions 1..{MaxSessions})");
                 return 2;
             }
+        }
+        if (proxyOnly && engineOnly)
+        {
+            Console.Error.WriteLine("gateway: --proxy-only and --engine-only exclude each other");
+            return 2;
         }
         int sessions = sessionsArg ?? (quick ? 10 : 50);
         // Full runs alternate two rounds per path, so a burst of load from elsewhere on the shared
@@ -63,8 +70,10 @@ internal static class GatewaySuite
         MachineInfo.Print(output, string.Join(' ', ["gateway", .. args]));
         output.WriteLine();
 
-        await using var backend = await BenchChild.StartEchoBackendAsync(cancellationToken);
         await using var node = await GatewayNode.StartAsync(Decoders, cancellationToken);
+        if (engineOnly)
+            return await RunRealEngineAsync(output, node, quick, cancellationToken);
+        await using var backend = await BenchChild.StartEchoBackendAsync(cancellationToken);
         await using var nginx = await NginxProxy.StartAsync(backend.BaseUri, cancellationToken);
         await using var relay = Epoll.IsSupported ? await BenchChild.StartBareRelayAsync(backend.BaseUri, cancellationToken) : null;
         // Pid = the proxy measured; Peer = the process behind it (for the whole path's CPU).
@@ -124,6 +133,12 @@ internal static class GatewaySuite
 
         if (proxyOnly)
             return 0;
+        return await RunRealEngineAsync(output, node, quick, cancellationToken);
+    }
+
+    /// <summary>Section 2: the real engine behind the gateway (admission at capacity, throughput against the raw engine).</summary>
+    private static async Task<int> RunRealEngineAsync(TextWriter output, GatewayNode node, bool quick, CancellationToken cancellationToken)
+    {
         using var corpus = SttCorpus.Load();
         await new RealEngineBench(corpus, Decoders, repeats: quick ? 1 : 2).RunAsync(output, node, cancellationToken);
         output.WriteLine($"load after: {MachineInfo.LoadAverage()}");
