@@ -6,7 +6,7 @@ namespace Vaani.Speech.Streaming;
 /// Engine-format audio since the last final result, kept so a session can be replayed on another
 /// worker. Positions are byte offsets on the session's engine-format timeline. Memory grows with the
 /// audio actually held (pooled 8 KiB segments) and never beyond <see cref="Capacity"/>, so an idle
-/// session costs nothing here. Not thread-safe: owned by the session's engine loop.
+/// session costs nothing here. Not thread-safe: the session calls it under its lock.
 /// </summary>
 internal sealed class ReplayBuffer : IDisposable
 {
@@ -14,6 +14,7 @@ internal sealed class ReplayBuffer : IDisposable
     private readonly Queue<byte[]> _segments = new();
     private int _headOffset;     // bytes of the first segment already trimmed
     private int _tailFill = SegmentSize; // bytes used in the last segment (full when no segment)
+    private byte[]? _tail;               // the last segment (a Queue cannot index its end)
 
     public ReplayBuffer(int capacityBytes) => Capacity = capacityBytes;
 
@@ -39,12 +40,12 @@ internal sealed class ReplayBuffer : IDisposable
         {
             if (_tailFill == SegmentSize)
             {
-                _segments.Enqueue(ArrayPool<byte>.Shared.Rent(SegmentSize));
+                _tail = ArrayPool<byte>.Shared.Rent(SegmentSize);
+                _segments.Enqueue(_tail);
                 _tailFill = 0;
             }
-            var tail = _segments.Last();
             int n = Math.Min(data.Length, SegmentSize - _tailFill);
-            data[..n].CopyTo(tail.AsSpan(_tailFill));
+            data[..n].CopyTo(_tail.AsSpan(_tailFill));
             _tailFill += n;
             data = data[n..];
         }
@@ -63,7 +64,7 @@ internal sealed class ReplayBuffer : IDisposable
             if (_headOffset < used) break;
             _headOffset -= used;
             ArrayPool<byte>.Shared.Return(_segments.Dequeue());
-            if (_segments.Count == 0) { _tailFill = SegmentSize; _headOffset = 0; }
+            if (_segments.Count == 0) { _tail = null; _tailFill = SegmentSize; _headOffset = 0; }
         }
     }
 
@@ -96,21 +97,16 @@ internal sealed class ReplayBuffer : IDisposable
     public byte[] ToArray()
     {
         var result = new byte[Count];
-        int written = 0, index = 0, last = _segments.Count - 1;
-        foreach (var segment in _segments)
-        {
-            int from = index == 0 ? _headOffset : 0;
-            int to = index == last ? _tailFill : SegmentSize;
-            segment.AsSpan(from, to - from).CopyTo(result.AsSpan(written));
-            written += to - from;
-            index++;
-        }
+        CopyFrom(StartPosition, result);
         return result;
     }
 
     public void Dispose()
     {
         while (_segments.Count > 0) ArrayPool<byte>.Shared.Return(_segments.Dequeue());
+        _tail = null;
+        _tailFill = SegmentSize;
+        _headOffset = 0;
         Count = 0;
     }
 }
