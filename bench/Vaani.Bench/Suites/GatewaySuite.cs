@@ -257,15 +257,15 @@ internal static class GatewaySuite
         output.WriteLine("CPU: utime + stime of the gateway process (workers excluded) or of the nginx worker process, over the measured window, per audio frame sent by the clients.");
         if (gateway.TargetCpuByRole is { Count: > 0 } roles)
         {
-            // Where the gateway's CPU per frame goes, by thread: the socket event loop runs each client
-            // frame through the session to the worker; the worker reader runs each worker frame
-            // (events, credit) through to the client.
+            // Where the gateway's CPU per frame goes, by thread: the event loop runs each client frame
+            // through the session to the worker and each worker frame (events, credit) through to the
+            // client; without it, the runtime's socket thread and a worker reader split that work.
             var parts = roles.Where(kv => kv.Value > TimeSpan.Zero).OrderByDescending(kv => kv.Value)
                 .Select(kv => $"{kv.Key} {Format.Number(kv.Value.TotalMicroseconds / gateway.FramesSent, "0.0")} µs");
             var exited = gateway.TargetCpu - TimeSpan.FromTicks(roles.Values.Sum(v => v.Ticks));
             output.WriteLine($"gateway CPU per frame by thread: {string.Join(" · ", parts)}"
                 + (exited > TimeSpan.FromMilliseconds(10) ? $" · threads that ended meanwhile {Format.Number(exited.TotalMicroseconds / gateway.FramesSent, "0.0")} µs" : "")
-                + " (\".NET Sockets\" = the socket event loop, \"vaani worker # reader\" = a worker connection's reader, shown truncated to 15 characters by the kernel).");
+                + " (\"vaani event loop N\" = the gateway's event loop; without it \".NET Sockets\" = the runtime's socket thread and \"vaani worker # reader\" = a worker connection's reader; names truncated to 15 characters by the kernel).");
         }
         output.WriteLine("context switches: voluntary + involuntary, summed over the process's threads (/proc/<pid>/task/*/status); on this kind of machine each one costs microseconds.");
         output.WriteLine("CPU of a relay: utime + stime of its process. The bare relay does with each frame only what nginx does (read it, write it on), so its ratio to");

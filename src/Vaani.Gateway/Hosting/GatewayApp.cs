@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -12,6 +13,7 @@ using Vaani.Gateway.Control;
 using Vaani.Gateway.Http;
 using Vaani.Gateway.Routing;
 using Vaani.Gateway.Stt;
+using Vaani.Gateway.Transport;
 using Vaani.Gateway.Tts;
 
 namespace Vaani.Gateway.Hosting;
@@ -43,6 +45,10 @@ public static class GatewayApp
         // the epoll thread) instead of being handed to another pool thread: one thread wake-up less
         // per received WebSocket frame. Endpoints never block a thread (everything is async).
         builder.WebHost.UseSockets(s => s.UnsafePreferInlineScheduling = true);
+        // Registered last, so Kestrel binds its TCP listeners with it: the same HTTP service, and
+        // WebSocket sessions get their socket straight after the handshake (Transport/).
+        bool direct = EventLoop(options) is not null;
+        if (direct) builder.Services.AddSingleton<IConnectionListenerFactory>(new DirectTransportFactory(() => EventLoop(options)!));
         builder.WebHost.UseUrls($"http://{FormatHost(options.Host)}:{options.Port}");
         // Sessions get the drain grace to finish; the host waits a little longer for their flush.
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = options.DrainGrace + options.FlushTimeout);
@@ -100,6 +106,7 @@ public static class GatewayApp
         });
         if (control is not null) app.UseSnapshotAgeHeader(control);
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = options.KeepAliveInterval });
+        if (direct) app.UseMiddleware<DirectWebSocketMiddleware>(options.KeepAliveInterval);
         app.UseMiddleware<LeaveEventLoopMiddleware>();
         app.Map("/v1/stt/stream", (HttpContext ctx) => app.Services.GetRequiredService<SttStreamEndpoint>().HandleAsync(ctx));
         app.MapPost("/v1/stt", (HttpContext ctx) => app.Services.GetRequiredService<SttBatchEndpoint>().HandleAsync(ctx));
@@ -133,4 +140,13 @@ public static class GatewayApp
     }
 
     private static string FormatHost(string host) => host.Contains(':', StringComparison.Ordinal) && !host.StartsWith('[') ? $"[{host}]" : host;
+
+    /// <summary>
+    /// The event loop the next connection goes to: one of the process's
+    /// (<see cref="SocketEventLoop.LoopCount"/> of them), or null when
+    /// <see cref="GatewayOptions.DirectWebSockets"/> is off or the platform has no loop
+    /// (<see cref="Vaani.Workers.Net.EventLoop.IsSupported"/>); sockets then stay on the runtime's engine.
+    /// </summary>
+    public static Vaani.Workers.Net.EventLoop? EventLoop(GatewayOptions options) =>
+        options.DirectWebSockets ? Vaani.Workers.Net.EventLoop.Shared(SocketEventLoop.LoopCount(Environment.ProcessorCount)) : null;
 }

@@ -33,6 +33,13 @@ public sealed record GatewayOptions
     public int MaxTtsChars { get; init; } = 20_000;
     /// <summary>Concurrent contexts on one TTS socket.</summary>
     public int MaxTtsContextsPerSocket { get; init; } = 16;
+    /// <summary>
+    /// Serve TCP connections and read worker sockets on the gateway's own event loop, and let
+    /// WebSocket sessions read and write their socket directly once the handshake is done, instead
+    /// of through Kestrel's pipes and ASP.NET Core's WebSocket (docs/cli.md, "Event loop"). Only
+    /// where <see cref="Vaani.Workers.Net.EventLoop.IsSupported"/>.
+    /// </summary>
+    public bool DirectWebSockets { get; init; } = true;
     /// <summary>Settings of the Deepgram- and OpenAI-compatible APIs; null: defaults plus VAANI_FETCH_ALLOW.</summary>
     public Compat.CompatOptions? Compat { get; init; }
 }

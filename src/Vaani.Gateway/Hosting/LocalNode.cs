@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging;
 using Vaani.Engines;
 using Vaani.Gateway.Routing;
+using Vaani.Workers.Client;
 using Vaani.Workers.Supervision;
 
 namespace Vaani.Gateway.Hosting;
@@ -60,6 +61,8 @@ public sealed class LocalNode : IAsyncDisposable
             SocketDirectory = options.SocketDirectory,
             WorkerCount = p.Workers,
             Backoff = options.Backoff ?? new BackoffPolicy(),
+            // Worker events are read on the loop that serves the client sockets (GatewayApp.EventLoop).
+            Connection = new WorkerConnectionOptions { Loop = GatewayApp.EventLoop(options.Gateway) },
         }))).ToList();
         try
         {

@@ -1,10 +1,12 @@
 using System.Net.Sockets;
+using Vaani.Workers.Net;
 
 namespace Vaani.Workers.Client;
 
 /// <summary>
 /// A connected Unix domain socket used without the runtime's epoll registration. Reads block in
-/// poll(2) on the caller's thread (the connection's dedicated reader thread); writes are
+/// poll(2) on the caller's thread (the connection's dedicated reader thread), or, given an
+/// <see cref="EventLoop"/>, wait on that loop for reads only and continue on its thread; writes are
 /// non-blocking sends, and while the peer's buffer is full the writer awaits a thread of this
 /// stream's own that waits in poll(2) (started on the first full buffer), never a pool thread: a
 /// stalled worker must not take threads from the pool the gateway's requests and timers run on.
@@ -21,6 +23,8 @@ internal sealed class UnpolledSocketStream : Stream, Protocol.INonBlockingStream
     private const int PollSliceMicroseconds = 200_000;
 
     private readonly Socket _socket;
+    private readonly SocketWatch? _watch;
+    private bool _drained; // the last read was short: wait on the loop before the next
     private volatile bool _disposed;
     private readonly object _waitGate = new();
     private readonly SemaphoreSlim _waitRequested = new(0);
@@ -28,11 +32,20 @@ internal sealed class UnpolledSocketStream : Stream, Protocol.INonBlockingStream
     private Thread? _waiter;
 
     /// <param name="socket">A connected stream socket; it is switched to non-blocking mode and owned by this stream.</param>
-    public UnpolledSocketStream(Socket socket)
+    /// <param name="loop">
+    /// The event loop whose thread reads wait on; null: reads block the caller's thread in poll(2).
+    /// The loop watches reads only (<see cref="EventLoop.Watch"/>: a Unix socket watched for writes
+    /// would wake the loop every time the worker takes a frame).
+    /// </param>
+    public UnpolledSocketStream(Socket socket, EventLoop? loop = null)
     {
         _socket = socket;
         _socket.Blocking = false;
+        _watch = loop?.Watch(socket, writes: false);
     }
+
+    /// <summary>True when reads wait on an event loop instead of blocking the caller.</summary>
+    public bool ReadsOnLoop => _watch is not null;
 
     public override bool CanRead => true;
     public override bool CanWrite => true;
@@ -45,11 +58,45 @@ internal sealed class UnpolledSocketStream : Stream, Protocol.INonBlockingStream
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count), CancellationToken.None);
 
-    /// <summary>Completes synchronously: it blocks the calling thread until data arrives (see the remarks).</summary>
+    /// <summary>
+    /// On an event loop: returns what the socket holds, or waits on the loop and continues there.
+    /// Without one it completes synchronously, blocking the calling thread until data arrives.
+    /// </summary>
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
+        if (_watch is not null) return ReadOnLoopAsync(buffer, cancellationToken);
         try { return ValueTask.FromResult(Read(buffer.Span, cancellationToken)); }
         catch (Exception ex) { return ValueTask.FromException<int>(ex); }
+    }
+
+    private async ValueTask<int> ReadOnLoopAsync(Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        if (buffer.IsEmpty) return 0;
+        while (true)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            cancellationToken.ThrowIfCancellationRequested();
+            if (_drained)
+            {
+                _drained = false;
+                var wait = _watch!.WaitReadableAsync();
+                if (!wait.IsCompleted)
+                {
+                    using (cancellationToken.CanBeCanceled ? cancellationToken.UnsafeRegister(static w => ((SocketWatch)w!).WakeReader(), _watch) : default)
+                        await wait.ConfigureAwait(false);
+                }
+                continue;
+            }
+            int n = _socket.Receive(buffer.Span, SocketFlags.None, out var error);
+            if (error == SocketError.Success)
+            {
+                // Edge-triggered: a short read means the socket is empty, so the next read waits first.
+                _drained = n < buffer.Length;
+                return n;
+            }
+            if (error != SocketError.WouldBlock) throw new IOException($"reading from the worker socket failed: {error}", new SocketException((int)error));
+            _drained = true;
+        }
     }
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
@@ -172,6 +219,7 @@ internal sealed class UnpolledSocketStream : Stream, Protocol.INonBlockingStream
             lock (_waitGate) _disposed = true;
             _waitRequested.Release(); // ends the waiter thread, if any
             try { _socket.Shutdown(SocketShutdown.Both); } catch (SocketException) { } catch (ObjectDisposedException) { }
+            _watch?.Dispose(); // a read waiting on the loop completes and sees the disposal
             _socket.Dispose();
         }
         base.Dispose(disposing);

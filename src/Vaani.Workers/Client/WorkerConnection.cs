@@ -45,11 +45,15 @@ public sealed class WorkerConnection : IAsyncDisposable
         Stt = hello.Stt is null ? null : new RemoteSttEngine(this, hello.Stt);
         Tts = hello.Tts is null ? null : new RemoteTtsEngine(this, hello.Tts);
         _heartbeat = Time.CreateTimer(_ => Heartbeat(), null, options.PingInterval, options.PingInterval);
-        // The socket is read with blocking poll(2) calls (UnpolledSocketStream), so the reader owns a
-        // thread; frames are dispatched on it and what they trigger (events to clients) runs inline.
-        new Thread(() => ReadLoopAsync().GetAwaiter().GetResult()) { IsBackground = true, Name = $"vaani worker {hello.Pid} reader" }.Start();
         _ = Writer.Completion.ContinueWith(t => Fail(Lost($"writing to worker {hello.Pid} failed: {t.Exception?.InnerException?.Message}")),
             CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        // Frames are dispatched where they are read, and what they trigger (events to clients) runs
+        // inline: on the event loop when the socket waits on one, else on a reader thread of the
+        // connection's own, since a read there blocks in poll(2) (UnpolledSocketStream).
+        if (stream is UnpolledSocketStream { ReadsOnLoop: true })
+            _ = ReadLoopAsync();
+        else
+            new Thread(() => ReadLoopAsync().GetAwaiter().GetResult()) { IsBackground = true, Name = $"vaani worker {hello.Pid} reader" }.Start();
     }
 
     /// <summary>The socket this connection talks to.</summary>
@@ -93,17 +97,20 @@ public sealed class WorkerConnection : IAsyncDisposable
         using var deadline = new CancellationTokenSource(options.ConnectTimeout, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, cancellationToken);
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        UnpolledSocketStream? stream = null;
         try
         {
             // Synchronous connect (immediate on a Unix socket): an asynchronous one would register the
             // socket with epoll, which UnpolledSocketStream exists to avoid.
             socket.Connect(new UnixDomainSocketEndPoint(socketPath));
-            var stream = new UnpolledSocketStream(socket);
+            stream = new UnpolledSocketStream(socket, options.Loop);
             var input = new BufferedStream(stream, 64 * 1024);
-            // The stream's reads block in poll(2), so the Hello is awaited on a thread of its own, never
-            // on the caller's (a pool thread, an event loop or a single-threaded context).
-            var first = await Task.Factory.StartNew(() => FrameCodec.ReadAsync(input, linked.Token).AsTask().GetAwaiter().GetResult(),
-                    CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false)
+            // Without a loop the stream's reads block in poll(2), so the Hello is awaited on a thread of
+            // its own, never on the caller's (a pool thread, an event loop or a single-threaded context).
+            var first = await (stream.ReadsOnLoop
+                    ? FrameCodec.ReadAsync(input, linked.Token).AsTask()
+                    : Task.Factory.StartNew(() => FrameCodec.ReadAsync(input, linked.Token).AsTask().GetAwaiter().GetResult(),
+                        CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)).ConfigureAwait(false)
                 ?? throw new EngineException("worker_unavailable", $"worker at {socketPath} closed the connection before its Hello", isPermanent: false);
             if (first.Type != FrameType.Hello)
                 throw new EngineException("worker_incompatible", $"worker at {socketPath} sent {first.Type} instead of Hello", isPermanent: true);
@@ -114,16 +121,23 @@ public sealed class WorkerConnection : IAsyncDisposable
         }
         catch (Exception ex) when (ex is not EngineException)
         {
-            socket.Dispose();
+            DisposeSocket(socket, stream);
             cancellationToken.ThrowIfCancellationRequested();
             var why = deadline.IsCancellationRequested ? $"no Hello within {options.ConnectTimeout.TotalSeconds:0.###} s" : ex.Message;
             throw new EngineException("worker_unavailable", $"cannot connect to worker at {socketPath}: {why}", isPermanent: false, ex);
         }
         catch
         {
-            socket.Dispose();
+            DisposeSocket(socket, stream);
             throw;
         }
+    }
+
+    /// <summary>Closes a socket that failed to connect, and its stream (which stops its loop watch).</summary>
+    private static void DisposeSocket(Socket socket, Stream? stream)
+    {
+        if (stream is not null) stream.Dispose();
+        else socket.Dispose();
     }
 
     public async ValueTask DisposeAsync()
@@ -262,7 +276,7 @@ public sealed class WorkerConnection : IAsyncDisposable
         _heartbeat.Dispose();
         // Closing the socket unblocks the reader; the writer fails fast on it too.
         try { _socket.Shutdown(SocketShutdown.Both); } catch (SocketException) { } catch (ObjectDisposedException) { }
-        _socket.Dispose();
+        _stream.Dispose(); // closes the socket, and ends a read waiting on an event loop
         _closed.TrySetResult();
     }
 }

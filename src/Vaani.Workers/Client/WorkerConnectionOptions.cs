@@ -34,6 +34,13 @@ public sealed record WorkerConnectionOptions
     /// <summary>Frames the connection's writer may queue before senders wait.</summary>
     public int WriteQueueFrames { get; init; } = 256;
 
+    /// <summary>
+    /// The event loop the connection's reads wait on; the frames they carry are dispatched on the
+    /// loop's thread, beside the client sockets it serves. Null: the connection reads on a thread of
+    /// its own, blocking in poll(2).
+    /// </summary>
+    public Net.EventLoop? Loop { get; init; }
+
     /// <summary>Clock for deadlines and pings; null = <see cref="TimeProvider.System"/>.</summary>
     public TimeProvider? TimeProvider { get; init; }
 }

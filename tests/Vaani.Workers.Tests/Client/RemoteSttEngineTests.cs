@@ -1,8 +1,20 @@
 using Vaani.Engines;
 using Vaani.Workers.Client;
+using Vaani.Workers.Net;
 using Vaani.Workers.Tests.Infrastructure;
 
 namespace Vaani.Workers.Tests.Client;
+
+/// <summary>Where a test connection reads its worker socket.</summary>
+internal static class ReadsOn
+{
+    /// <summary>
+    /// The connection's options: reads on a reader thread of its own, or (<paramref name="onLoop"/>)
+    /// on an event loop, as the gateway runs it.
+    /// </summary>
+    public static WorkerConnectionOptions Options(bool onLoop, WorkerConnectionOptions? options = null) =>
+        (options ?? new WorkerConnectionOptions()) with { Loop = onLoop ? EventLoop.Shared(1) : null };
+}
 
 public sealed class RemoteSttEngineTests
 {
@@ -27,11 +39,13 @@ public sealed class RemoteSttEngineTests
         return await reading.WaitAsync(TimeSpan.FromSeconds(30));
     }
 
-    [Fact]
-    public async Task StartSession_StreamedAudioWithFinalize_ReturnsOneWordPerSecondAcrossFinals()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task StartSession_StreamedAudioWithFinalize_ReturnsOneWordPerSecondAcrossFinals(bool onLoop)
     {
         await using var worker = await TestWorker.StartAsync();
-        await using var connection = await WorkerConnection.ConnectAsync(worker.SocketPath, null, CancellationToken.None);
+        await using var connection = await WorkerConnection.ConnectAsync(worker.SocketPath, ReadsOn.Options(onLoop), CancellationToken.None);
         Assert.Equal("stt-passthrough", connection.Hello.Pool);
         Assert.Equal(worker.Process.Id, connection.Hello.Pid);
 
@@ -61,11 +75,13 @@ public sealed class RemoteSttEngineConcurrencyAndFailureTests
         return list;
     }
 
-    [Fact]
-    public async Task StartSession_TenConcurrentSessionsOnOneConnection_EachGetsWordsForItsOwnAudio()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task StartSession_TenConcurrentSessionsOnOneConnection_EachGetsWordsForItsOwnAudio(bool onLoop)
     {
         await using var worker = await TestWorker.StartAsync();
-        await using var connection = await WorkerConnection.ConnectAsync(worker.SocketPath, null, CancellationToken.None);
+        await using var connection = await WorkerConnection.ConnectAsync(worker.SocketPath, ReadsOn.Options(onLoop), CancellationToken.None);
 
         var sessions = Enumerable.Range(1, 10).Select(async n =>
         {
@@ -87,11 +103,13 @@ public sealed class RemoteSttEngineConcurrencyAndFailureTests
         Assert.True(connection.IsAlive);
     }
 
-    [Fact]
-    public async Task SendAudioAsync_ThirtySecondReplayBurstInOneCall_FlowsThroughCreditWindowWithoutLoss()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task SendAudioAsync_ThirtySecondReplayBurstInOneCall_FlowsThroughCreditWindowWithoutLoss(bool onLoop)
     {
         await using var worker = await TestWorker.StartAsync();
-        await using var connection = await WorkerConnection.ConnectAsync(worker.SocketPath, null, CancellationToken.None);
+        await using var connection = await WorkerConnection.ConnectAsync(worker.SocketPath, ReadsOn.Options(onLoop), CancellationToken.None);
         await using var session = await connection.Stt!.StartSessionAsync(new SttSessionOptions { InterimResults = false }, CancellationToken.None);
         var reading = ReadAllAsync(session);
 
@@ -104,11 +122,13 @@ public sealed class RemoteSttEngineConcurrencyAndFailureTests
         Assert.Equal("w29", final.Words[^1].Word);
     }
 
-    [Fact]
-    public async Task ReadEventsAsync_WorkerKilledMidSession_FaultsWithWorkerLostPromptly()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ReadEventsAsync_WorkerKilledMidSession_FaultsWithWorkerLostPromptly(bool onLoop)
     {
         await using var worker = await TestWorker.StartAsync();
-        await using var connection = await WorkerConnection.ConnectAsync(worker.SocketPath, null, CancellationToken.None);
+        await using var connection = await WorkerConnection.ConnectAsync(worker.SocketPath, ReadsOn.Options(onLoop), CancellationToken.None);
         await using var session = await connection.Stt!.StartSessionAsync(new SttSessionOptions(), CancellationToken.None);
         await session.SendAudioAsync(TestAudio.Linear16(1), CancellationToken.None);
         await session.FinalizeAsync(CancellationToken.None);
@@ -132,12 +152,14 @@ public sealed class RemoteSttEngineConcurrencyAndFailureTests
         Assert.False(connection.IsAlive);
     }
 
-    [Fact]
-    public async Task Heartbeat_WorkerStoppedWithSigstop_SessionFaultsWithWorkerLostAfterLivenessTimeout()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Heartbeat_WorkerStoppedWithSigstop_SessionFaultsWithWorkerLostAfterLivenessTimeout(bool onLoop)
     {
         await using var worker = await TestWorker.StartAsync();
         var options = new WorkerConnectionOptions { PingInterval = TimeSpan.FromMilliseconds(100), LivenessTimeout = TimeSpan.FromSeconds(1) };
-        await using var connection = await WorkerConnection.ConnectAsync(worker.SocketPath, options, CancellationToken.None);
+        await using var connection = await WorkerConnection.ConnectAsync(worker.SocketPath, ReadsOn.Options(onLoop, options), CancellationToken.None);
         await using var session = await connection.Stt!.StartSessionAsync(new SttSessionOptions(), CancellationToken.None);
         await session.SendAudioAsync(TestAudio.Linear16(0.5), CancellationToken.None);
 
@@ -168,11 +190,13 @@ public sealed class RemoteSttEngineConcurrencyAndFailureTests
 
 public sealed class RemoteSttSessionReleaseTests
 {
-    [Fact]
-    public async Task Dispose_AfterLocalFault_WorkerReleasesTheSession()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Dispose_AfterLocalFault_WorkerReleasesTheSession(bool onLoop)
     {
         await using var worker = await TestWorker.StartAsync();
-        await using var connection = await WorkerConnection.ConnectAsync(worker.SocketPath, null, CancellationToken.None);
+        await using var connection = await WorkerConnection.ConnectAsync(worker.SocketPath, ReadsOn.Options(onLoop), CancellationToken.None);
         var session = (RemoteSttSession)await connection.Stt!.StartSessionAsync(new SttSessionOptions(), CancellationToken.None);
         await session.SendAudioAsync(TestAudio.Linear16(0.5), CancellationToken.None);
         await WaitForAsync(() => connection.Capacity.Active == 1);

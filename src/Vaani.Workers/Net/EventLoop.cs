@@ -1,0 +1,300 @@
+using System.Collections.Concurrent;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Threading.Tasks.Sources;
+
+namespace Vaani.Workers.Net;
+
+/// <summary>
+/// One thread waiting in epoll(7) for the sockets registered with it, edge-triggered. A socket's
+/// owner reads and writes it with non-blocking calls and, when a call would block, awaits the
+/// socket's <see cref="SocketWatch"/>; the loop completes that wait on its own thread, so the code
+/// after the await runs there, as it does in an event loop (the gateway's data plane, which never
+/// blocks a thread). Sockets used this way are never registered with the runtime's own socket
+/// engine, so each readiness costs one wake-up of this thread and nothing else.
+/// </summary>
+/// <remarks>Linux only (x86-64 and arm64: the two layouts of <c>struct epoll_event</c>); see <see cref="IsSupported"/>.</remarks>
+public sealed partial class EventLoop : IDisposable
+{
+    private const uint EpollIn = 0x001;
+    private const uint EpollOut = 0x004;
+    private const uint EpollErr = 0x008;
+    private const uint EpollHup = 0x010;
+    private const uint EpollRdHup = 0x2000;
+    private const uint EpollEt = 1u << 31;
+    private const int CtlAdd = 1;
+    private const int CtlDel = 2;
+    private const int Eintr = 4;
+    private const int MaxEvents = 256;
+
+    private static readonly Lock s_sharedGate = new();
+    private static EventLoop[]? s_shared;
+    private static int s_nextShared;
+
+    private readonly int _epoll;
+    private readonly int _wake;
+    private readonly ConcurrentDictionary<ulong, SocketWatch> _watches = new();
+    private readonly Thread _thread;
+    private long _nextId;
+    private volatile bool _disposed;
+
+    /// <summary>True where the loop runs: Linux on x86-64 or arm64.</summary>
+    public static bool IsSupported =>
+        OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture is Architecture.X64 or Architecture.Arm64;
+
+    /// <summary>Size of one <c>struct epoll_event</c>: packed on x86-64, padded elsewhere.</summary>
+    private static int EventSize => RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 12 : 16;
+
+    /// <param name="name">The loop thread's name.</param>
+    public EventLoop(string name)
+    {
+        if (!IsSupported) throw new PlatformNotSupportedException("the event loop needs Linux on x86-64 or arm64");
+        _epoll = EpollCreate1(0x80000); // EPOLL_CLOEXEC
+        if (_epoll < 0) throw new IOException($"epoll_create1 failed: errno {Marshal.GetLastPInvokeError()}");
+        _wake = EventFd(0, 0x80000 | 0x800); // EFD_CLOEXEC | EFD_NONBLOCK
+        if (_wake < 0) throw new IOException($"eventfd failed: errno {Marshal.GetLastPInvokeError()}");
+        Control(CtlAdd, _wake, EpollIn, 0);
+        _thread = new Thread(Run) { IsBackground = true, Name = name };
+        _thread.Start();
+    }
+
+    /// <summary>
+    /// The process's loops, one per <paramref name="count"/> requested the first time (later counts
+    /// are ignored), handed out in turn; null where <see cref="IsSupported"/> is false.
+    /// </summary>
+    public static EventLoop? Shared(int count)
+    {
+        if (!IsSupported) return null;
+        var loops = Volatile.Read(ref s_shared);
+        if (loops is null)
+        {
+            lock (s_sharedGate)
+            {
+                loops = s_shared;
+                if (loops is null)
+                {
+                    loops = new EventLoop[Math.Max(1, count)];
+                    for (int i = 0; i < loops.Length; i++) loops[i] = new EventLoop($"vaani event loop {i}");
+                    Volatile.Write(ref s_shared, loops);
+                }
+            }
+        }
+        return loops.Length == 1 ? loops[0] : loops[(int)((uint)Interlocked.Increment(ref s_nextShared) % (uint)loops.Length)];
+    }
+
+    /// <summary>True when called on this loop's thread.</summary>
+    public bool IsOnLoop => Thread.CurrentThread == _thread;
+
+    /// <summary>
+    /// Watches <paramref name="socket"/> (switched to non-blocking mode) for reading, and for writing
+    /// when <paramref name="writes"/> is true. Leave writes out for a Unix socket whose owner rarely
+    /// waits to write: Linux signals a Unix socket writable every time its peer reads from it, which
+    /// would wake the loop for every frame the peer takes.
+    /// </summary>
+    public SocketWatch Watch(Socket socket, bool writes)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        socket.Blocking = false;
+        var id = (ulong)Interlocked.Increment(ref _nextId);
+        var watch = new SocketWatch(this, socket, id);
+        _watches[id] = watch;
+        try
+        {
+            Control(CtlAdd, (int)socket.Handle, EpollIn | EpollRdHup | EpollEt | (writes ? EpollOut : 0), id);
+        }
+        catch
+        {
+            _watches.TryRemove(id, out _);
+            throw;
+        }
+        return watch;
+    }
+
+    internal void Forget(SocketWatch watch)
+    {
+        if (!_watches.TryRemove(watch.Id, out _)) return;
+        // Fails harmlessly once the socket is closed: the kernel dropped it from the set then.
+        try { EpollCtl(_epoll, CtlDel, (int)watch.Socket.Handle, IntPtr.Zero); }
+        catch (ObjectDisposedException) { }
+    }
+
+    private unsafe void Control(int op, int fd, uint events, ulong data)
+    {
+        byte* e = stackalloc byte[16];
+        *(uint*)e = events;
+        *(ulong*)(e + (EventSize == 12 ? 4 : 8)) = data;
+        if (EpollCtl(_epoll, op, fd, (IntPtr)e) != 0)
+            throw new IOException($"epoll_ctl failed: errno {Marshal.GetLastPInvokeError()}");
+    }
+
+    private unsafe void Run()
+    {
+        int size = EventSize;
+        int dataOffset = size == 12 ? 4 : 8;
+        byte* events = (byte*)NativeMemory.Alloc((nuint)(size * MaxEvents));
+        try
+        {
+            while (!_disposed)
+            {
+                int n = EpollWait(_epoll, (IntPtr)events, MaxEvents, -1);
+                if (n < 0)
+                {
+                    if (Marshal.GetLastPInvokeError() == Eintr) continue;
+                    throw new IOException($"epoll_wait failed: errno {Marshal.GetLastPInvokeError()}");
+                }
+                for (int i = 0; i < n; i++)
+                {
+                    byte* e = events + i * size;
+                    ulong id = *(ulong*)(e + dataOffset);
+                    if (id == 0 || !_watches.TryGetValue(id, out var watch)) continue;
+                    uint flags = *(uint*)e;
+                    // Continuations run here; those of async methods never throw (their task holds the error).
+                    watch.Signal((flags & (EpollIn | EpollErr | EpollHup | EpollRdHup)) != 0, (flags & (EpollOut | EpollErr | EpollHup)) != 0);
+                }
+            }
+        }
+        finally
+        {
+            NativeMemory.Free(events);
+        }
+    }
+
+    /// <summary>Stops the loop thread; sockets still watched get no further events.</summary>
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        ulong one = 1;
+        unsafe { _ = Write(_wake, (IntPtr)(&one), 8); }
+        if (!IsOnLoop) _thread.Join();
+        foreach (var watch in _watches.Values) watch.Dispose();
+        _ = Close(_wake);
+        _ = Close(_epoll);
+    }
+
+    [LibraryImport("libc", EntryPoint = "epoll_create1", SetLastError = true)]
+    private static partial int EpollCreate1(int flags);
+
+    [LibraryImport("libc", EntryPoint = "epoll_ctl", SetLastError = true)]
+    private static partial int EpollCtl(int epoll, int op, int fd, IntPtr e);
+
+    [LibraryImport("libc", EntryPoint = "epoll_wait", SetLastError = true)]
+    private static partial int EpollWait(int epoll, IntPtr events, int max, int timeout);
+
+    [LibraryImport("libc", EntryPoint = "eventfd", SetLastError = true)]
+    private static partial int EventFd(uint initial, int flags);
+
+    [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
+    private static partial nint Write(int fd, IntPtr buffer, nint count);
+
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    private static partial int Close(int fd);
+}
+
+/// <summary>
+/// A socket registered with an <see cref="EventLoop"/>. Its owner makes non-blocking calls and, when
+/// one would block, awaits <see cref="WaitReadableAsync"/> or <see cref="WaitWritableAsync"/>: at most
+/// one wait per direction at a time. A wait completes on the loop's thread when the socket became
+/// ready since the owner's last wait began, so an edge that arrives between a call that would block
+/// and the wait is never lost; it may complete without new data (the owner's next call says so).
+/// Waits take no cancellation token: to end one, shut the socket down (the wait completes and the
+/// next call reports the end) or call <see cref="WakeReader"/>.
+/// </summary>
+public sealed class SocketWatch : IDisposable
+{
+    private readonly EventLoop _loop;
+    private readonly Readiness _read = new();
+    private readonly Readiness _write = new();
+    private int _disposed;
+
+    internal SocketWatch(EventLoop loop, Socket socket, ulong id)
+    {
+        _loop = loop;
+        Socket = socket;
+        Id = id;
+    }
+
+    internal ulong Id { get; }
+
+    /// <summary>The watched socket.</summary>
+    public Socket Socket { get; }
+
+    /// <summary>The loop this socket is watched by.</summary>
+    public EventLoop Loop => _loop;
+
+    /// <summary>Completes once the socket may have something to read (or has ended).</summary>
+    public ValueTask WaitReadableAsync() => _read.WaitAsync();
+
+    /// <summary>Completes once the socket may take more bytes (or has ended). Only for sockets watched for writes.</summary>
+    public ValueTask WaitWritableAsync() => _write.WaitAsync();
+
+    /// <summary>Completes the pending read wait (or the next one) without an event, so its owner looks at its own state again.</summary>
+    public void WakeReader() => _read.Signal();
+
+    internal void Signal(bool readable, bool writable)
+    {
+        if (readable) _read.Signal();
+        if (writable) _write.Signal();
+    }
+
+    /// <summary>Stops watching (the socket stays open); pending waits complete.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        _loop.Forget(this);
+        _read.Close();
+        _write.Close();
+    }
+
+    /// <summary>One direction's readiness: a single reusable wait, never lost between a failed call and the wait.</summary>
+    private sealed class Readiness : IValueTaskSource
+    {
+        private const int Idle = 0, Signalled = 1, Waiting = 2, Closed = 3;
+        private int _state;
+        private ManualResetValueTaskSourceCore<bool> _core; // continuations run where the wait completes: the loop
+
+        public ValueTask WaitAsync()
+        {
+            if (Interlocked.CompareExchange(ref _state, Idle, Signalled) is Signalled or Closed) return ValueTask.CompletedTask;
+            _core.Reset();
+            if (Interlocked.CompareExchange(ref _state, Waiting, Idle) != Idle)
+            {
+                // Signalled (or closed) between the two steps.
+                Interlocked.CompareExchange(ref _state, Idle, Signalled);
+                return ValueTask.CompletedTask;
+            }
+            return new ValueTask(this, _core.Version);
+        }
+
+        public void Signal()
+        {
+            while (true)
+            {
+                switch (Volatile.Read(ref _state))
+                {
+                    case Waiting:
+                        if (Interlocked.CompareExchange(ref _state, Idle, Waiting) != Waiting) continue;
+                        _core.SetResult(true);
+                        return;
+                    case Idle:
+                        if (Interlocked.CompareExchange(ref _state, Signalled, Idle) != Idle) continue;
+                        return;
+                    default:
+                        return;
+                }
+            }
+        }
+
+        public void Close()
+        {
+            if (Interlocked.Exchange(ref _state, Closed) == Waiting) _core.SetResult(true);
+        }
+
+        public void GetResult(short token) => _core.GetResult(token);
+
+        public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
+
+        public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+            _core.OnCompleted(continuation, state, token, flags);
+    }
+}

@@ -1,0 +1,145 @@
+using System.Net;
+using System.Net.Sockets;
+using Vaani.Workers.Net;
+
+namespace Vaani.Workers.Tests.Net;
+
+/// <summary>The gateway's epoll loop on real loopback TCP sockets.</summary>
+public sealed class EventLoopTests : IDisposable
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+    private readonly EventLoop _loop = new("test event loop");
+
+    public void Dispose() => _loop.Dispose();
+
+    /// <summary>A connected loopback pair: (the socket the loop watches, its peer, used blocking).</summary>
+    private static (Socket Watched, Socket Peer) Pair()
+    {
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(1);
+        var peer = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        peer.Connect(listener.LocalEndPoint!);
+        return (listener.Accept(), peer);
+    }
+
+    private static int ReceiveNow(Socket socket, byte[] buffer, out SocketError status) =>
+        socket.Receive(buffer, 0, buffer.Length, SocketFlags.None, out status);
+
+    [Fact]
+    public async Task WaitReadable_CompletesOnTheLoopThread_OnceThePeerSends()
+    {
+        var (watched, peer) = Pair();
+        using var ownedWatched = watched;
+        using var ownedPeer = peer;
+        using var watch = _loop.Watch(watched, writes: false);
+        var buffer = new byte[64];
+        ReceiveNow(watched, buffer, out var status);
+        Assert.Equal(SocketError.WouldBlock, status);
+
+        var wait = WaitThenReportThreadAsync(watch);
+        Assert.False(wait.IsCompleted);
+        peer.Send("hello"u8);
+        Assert.True(await wait.WaitAsync(Timeout), "the continuation did not run on the loop's thread");
+        Assert.Equal(5, ReceiveNow(watched, buffer, out status));
+        Assert.Equal(SocketError.Success, status);
+    }
+
+    private async Task<bool> WaitThenReportThreadAsync(SocketWatch watch)
+    {
+        await watch.WaitReadableAsync().ConfigureAwait(false);
+        return _loop.IsOnLoop;
+    }
+
+    [Fact]
+    public async Task AnEdgeBeforeTheWait_IsNotLost_AndAConsumedOneDoesNotRepeat()
+    {
+        var (watched, peer) = Pair();
+        using var ownedWatched = watched;
+        using var ownedPeer = peer;
+        using var watch = _loop.Watch(watched, writes: false);
+        var buffer = new byte[64];
+        // Data arrives while nobody waits (the owner is busy elsewhere): the next wait completes at once.
+        peer.Send("early"u8);
+        await watch.WaitReadableAsync().AsTask().WaitAsync(Timeout);
+        Assert.Equal(5, ReceiveNow(watched, buffer, out _));
+
+        // The socket is empty and no edge is pending: a wait stays pending until new data comes.
+        ReceiveNow(watched, buffer, out var status);
+        Assert.Equal(SocketError.WouldBlock, status);
+        var wait = watch.WaitReadableAsync().AsTask();
+        await Task.Delay(200);
+        Assert.False(wait.IsCompleted, "a wait completed with no new data and no pending edge");
+        peer.Send("late"u8);
+        await wait.WaitAsync(Timeout);
+        Assert.Equal(4, ReceiveNow(watched, buffer, out _));
+    }
+
+    [Fact]
+    public async Task WakeReader_AndDispose_EndAPendingWaitWithoutData()
+    {
+        var (watched, peer) = Pair();
+        using var ownedWatched = watched;
+        using var ownedPeer = peer;
+        var watch = _loop.Watch(watched, writes: false);
+        var woken = watch.WaitReadableAsync().AsTask();
+        Assert.False(woken.IsCompleted);
+        watch.WakeReader();
+        await woken.WaitAsync(Timeout);
+
+        var disposed = watch.WaitReadableAsync().AsTask();
+        Assert.False(disposed.IsCompleted);
+        watch.Dispose();
+        await disposed.WaitAsync(Timeout);
+        // After disposal every wait completes at once: the owner's next call reports the state.
+        Assert.True(watch.WaitReadableAsync().AsTask().IsCompleted);
+    }
+
+    [Fact]
+    public async Task PeerCloses_CompletesTheReadWait_AndTheReceiveSeesTheEnd()
+    {
+        var (watched, peer) = Pair();
+        using var ownedWatched = watched;
+        using var watch = _loop.Watch(watched, writes: false);
+        var wait = watch.WaitReadableAsync().AsTask();
+        peer.Dispose();
+        await wait.WaitAsync(Timeout);
+        Assert.Equal(0, ReceiveNow(watched, new byte[8], out var status));
+        Assert.Equal(SocketError.Success, status);
+    }
+
+    [Fact]
+    public async Task WaitWritable_OnAFullSocket_CompletesOnceThePeerReads()
+    {
+        var (watched, peer) = Pair();
+        using var ownedWatched = watched;
+        using var ownedPeer = peer;
+        watched.SendBufferSize = 16 * 1024;
+        peer.ReceiveBufferSize = 16 * 1024;
+        using var watch = _loop.Watch(watched, writes: true);
+        var chunk = new byte[8192];
+        long sent = 0;
+        Task pending;
+        // Fill until the kernel refuses more and stays full: over loopback, acknowledgements free the
+        // send buffer until the peer's window closes too, and each of those raises a writable edge.
+        while (true)
+        {
+            int n = watched.Send(chunk, 0, chunk.Length, SocketFlags.None, out var status);
+            if (status == SocketError.Success)
+            {
+                sent += n;
+                Assert.True(sent < 256L * 1024 * 1024, "the socket never filled");
+                continue;
+            }
+            Assert.Equal(SocketError.WouldBlock, status);
+            pending = watch.WaitWritableAsync().AsTask();
+            if (await Task.WhenAny(pending, Task.Delay(300)) != pending) break; // full, and nothing frees it
+        }
+        var drained = new byte[1 << 20];
+        long read = 0;
+        while (read < sent) read += peer.Receive(drained);
+        await pending.WaitAsync(Timeout);
+        Assert.True(watched.Send(chunk, 0, chunk.Length, SocketFlags.None, out var after) > 0);
+        Assert.Equal(SocketError.Success, after);
+    }
+}
