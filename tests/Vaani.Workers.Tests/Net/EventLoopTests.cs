@@ -12,15 +12,27 @@ public sealed class EventLoopTests : IDisposable
 
     public void Dispose() => _loop.Dispose();
 
-    /// <summary>A connected loopback pair: (the socket the loop watches, its peer, used blocking).</summary>
-    private static (Socket Watched, Socket Peer) Pair()
+    /// <summary>A connected loopback pair: the socket the loop watches, and its peer (used blocking). Disposes both.</summary>
+    private sealed class Pair : IDisposable
     {
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen(1);
-        var peer = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        peer.Connect(listener.LocalEndPoint!);
-        return (listener.Accept(), peer);
+        public Pair()
+        {
+            using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            listener.Listen(1);
+            Peer = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            Peer.Connect(listener.LocalEndPoint!);
+            Watched = listener.Accept();
+        }
+
+        public Socket Watched { get; }
+        public Socket Peer { get; }
+
+        public void Dispose()
+        {
+            Watched.Dispose();
+            Peer.Dispose();
+        }
     }
 
     private static int ReceiveNow(Socket socket, byte[] buffer, out SocketError status) =>
@@ -29,9 +41,8 @@ public sealed class EventLoopTests : IDisposable
     [Fact]
     public async Task WaitReadable_CompletesOnTheLoopThread_OnceThePeerSends()
     {
-        var (watched, peer) = Pair();
-        using var ownedWatched = watched;
-        using var ownedPeer = peer;
+        using var pair = new Pair();
+        var (watched, peer) = (pair.Watched, pair.Peer);
         using var watch = _loop.Watch(watched, writes: false);
         var buffer = new byte[64];
         ReceiveNow(watched, buffer, out var status);
@@ -54,9 +65,8 @@ public sealed class EventLoopTests : IDisposable
     [Fact]
     public async Task AnEdgeBeforeTheWait_IsNotLost_AndAConsumedOneDoesNotRepeat()
     {
-        var (watched, peer) = Pair();
-        using var ownedWatched = watched;
-        using var ownedPeer = peer;
+        using var pair = new Pair();
+        var (watched, peer) = (pair.Watched, pair.Peer);
         using var watch = _loop.Watch(watched, writes: false);
         var buffer = new byte[64];
         // Data arrives while nobody waits (the owner is busy elsewhere): the next wait completes at once.
@@ -78,9 +88,8 @@ public sealed class EventLoopTests : IDisposable
     [Fact]
     public async Task WakeReader_AndDispose_EndAPendingWaitWithoutData()
     {
-        var (watched, peer) = Pair();
-        using var ownedWatched = watched;
-        using var ownedPeer = peer;
+        using var pair = new Pair();
+        var (watched, peer) = (pair.Watched, pair.Peer);
         var watch = _loop.Watch(watched, writes: false);
         var woken = watch.WaitReadableAsync().AsTask();
         Assert.False(woken.IsCompleted);
@@ -98,8 +107,8 @@ public sealed class EventLoopTests : IDisposable
     [Fact]
     public async Task PeerCloses_CompletesTheReadWait_AndTheReceiveSeesTheEnd()
     {
-        var (watched, peer) = Pair();
-        using var ownedWatched = watched;
+        using var pair = new Pair();
+        var (watched, peer) = (pair.Watched, pair.Peer);
         using var watch = _loop.Watch(watched, writes: false);
         var wait = watch.WaitReadableAsync().AsTask();
         peer.Dispose();
@@ -111,9 +120,8 @@ public sealed class EventLoopTests : IDisposable
     [Fact]
     public async Task WaitWritable_OnAFullSocket_CompletesOnceThePeerReads()
     {
-        var (watched, peer) = Pair();
-        using var ownedWatched = watched;
-        using var ownedPeer = peer;
+        using var pair = new Pair();
+        var (watched, peer) = (pair.Watched, pair.Peer);
         watched.SendBufferSize = 16 * 1024;
         peer.ReceiveBufferSize = 16 * 1024;
         using var watch = _loop.Watch(watched, writes: true);
