@@ -194,6 +194,54 @@ public sealed class DataPlaneAuthTests(ControlledNodeFixture node)
         }
     }
 
+    /// <summary>
+    /// Text a TTS context refuses with <c>context_backlog_full</c> is not synthesised, so it is not
+    /// billed: the ledger holds the characters of the accepted sentences only.
+    /// </summary>
+    [Fact]
+    public async Task TtsSocket_TextRefusedWithBacklogFull_NotCountedInUsage()
+    {
+        var key = (await node.TenantAsync("t-tts-backlog", null, ["tts"]))[0];
+        using var ws = await ConnectAdmittedAsync(new Uri($"ws://{node.GatewayUri.Authority}/v1/tts/stream"), key, "the TTS socket");
+        // Each message is one sentence, released as one segment; far more than a context queues
+        // (64) arrive while the first is synthesised.
+        const int sent = 200;
+        for (var i = 0; i < sent; i++)
+        {
+            var speak = JsonSerializer.SerializeToUtf8Bytes(new { type = "speak", context_id = "c1", text = $"Sentence number {i:D3}.", @continue = true });
+            await ws.SendAsync(speak, WebSocketMessageType.Text, true, CancellationToken.None);
+        }
+        await ws.SendAsync("{\"type\":\"cancel\",\"context_id\":\"c1\"}"u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
+        // The refusals are sent as the speaks are handled, so all of them come before the cancel's ack.
+        var refused = 0;
+        while (await Wire.ReceiveJsonAsync(ws, TimeSpan.FromSeconds(30)) is { } message)
+        {
+            var type = message.GetProperty("type").GetString();
+            if (type == "error")
+            {
+                Assert.Equal("context_backlog_full", message.GetProperty("code").GetString());
+                refused++;
+            }
+            if (type == "cancelled") break;
+        }
+        await ws.SendAsync("{\"type\":\"close\"}"u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
+        while (await Wire.ReceiveJsonAsync(ws, TimeSpan.FromSeconds(30)) is not null) { }
+        Assert.Equal(WebSocketCloseStatus.NormalClosure, ws.CloseStatus);
+        Assert.InRange(refused, 1, sent - 1);
+
+        long expected = (sent - refused) * "Sentence number 000.".Length;
+        long recorded = -1;
+        await Wire.PollAsync(async () =>
+        {
+            var (status, body) = await Wire.AdminAsync(node.Http, node.ControlUri, node.RootKey, HttpMethod.Get, "tenants/t-tts-backlog/usage?period=month");
+            var buckets = status == 200 ? body.GetProperty("buckets").EnumerateArray().ToList() : [];
+            if (buckets.Count == 0) return false;
+            recorded = buckets.Sum(b => b.GetProperty("characters").GetInt64());
+            return true;
+        }, TimeSpan.FromSeconds(15), "the TTS socket's usage event in the ledger");
+        Assert.Equal(expected, recorded);
+    }
+
     /// <summary>Opens a WebSocket with <paramref name="key"/>; a refused handshake fails the test, naming <paramref name="what"/>.</summary>
     private static async Task<ClientWebSocket> ConnectAdmittedAsync(Uri uri, string key, string what)
     {

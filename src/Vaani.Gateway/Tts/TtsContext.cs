@@ -33,16 +33,18 @@ internal sealed class TtsContext
     private readonly object _gate = new();
     private readonly TtsContext? _previous; // the run before this one on the same id, if it was still going
     private readonly Action<TtsContext>? _finished;
+    private readonly Action<int>? _accepted;
     private int _textBase;        // characters of the run's text already segmented
     private long _samples;        // engine samples emitted so far (the run's timeline)
     private int _seq;
 
     public TtsContext(string id, ITextToSpeechEngine engine, ClientSocket client, TtsOutputFormat output, string? voice, string? language, bool ssml, double rate, int pitch,
-        TtsContext? previous = null, Action<TtsContext>? finished = null)
+        TtsContext? previous = null, Action<TtsContext>? finished = null, Action<int>? accepted = null)
     {
         _id = id;
         _previous = previous;
         _finished = finished;
+        _accepted = accepted;
         _engine = engine;
         _client = client;
         _template = new TtsRequest { Text = "", Voice = voice, Language = language, IsSsml = ssml, Rate = rate, Pitch = pitch };
@@ -107,7 +109,9 @@ internal sealed class TtsContext
         int offset = _textBase;
         _textBase += length;
         if (string.IsNullOrWhiteSpace(text)) return;
-        if (!_segments.Writer.TryWrite((text, offset)))
+        if (_segments.Writer.TryWrite((text, offset)))
+            _accepted?.Invoke(length);
+        else
             _client.TrySendJson(new { type = "error", context_id = _id, code = "context_backlog_full", message = "too much text is waiting in this context; wait for audio before sending more" });
     }
 

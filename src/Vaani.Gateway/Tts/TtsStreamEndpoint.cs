@@ -82,7 +82,11 @@ internal sealed class TtsStreamEndpoint(IEngineRouter router, ISessionGuard guar
         private double _audioSeconds;
         private int _running; // contexts not finished yet, including closed ones still speaking
 
-        /// <summary>Characters accepted for synthesis on this socket.</summary>
+        /// <summary>
+        /// Characters accepted for synthesis on this socket: counted as a context hands a segment to
+        /// its synthesis queue, so text refused with <c>context_backlog_full</c>, whitespace-only
+        /// segments and text never released (a context cancelled with text still buffered) are not.
+        /// </summary>
         public long Characters => Interlocked.Read(ref _characters);
 
         /// <summary>Seconds of audio produced by finished or cancelled contexts.</summary>
@@ -221,10 +225,10 @@ internal sealed class TtsStreamEndpoint(IEngineRouter router, ISessionGuard guar
                         _contexts.TryRemove(new KeyValuePair<string, TtsContext>(id, done));
                         AddSeconds(done.AudioSeconds);
                         Interlocked.Decrement(ref _running);
-                    });
+                    },
+                    accepted: length => Interlocked.Add(ref _characters, length));
                 _contexts[id] = context;
             }
-            Interlocked.Add(ref _characters, text.Length);
             context.Add(text, m.Continue ?? false);
         }
     }
