@@ -74,29 +74,50 @@ internal sealed class UnpolledSocketStream : Stream, Protocol.INonBlockingStream
         if (buffer.IsEmpty) return 0;
         while (true)
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
             cancellationToken.ThrowIfCancellationRequested();
-            if (_drained)
+            int n = TryReceive(buffer.Span);
+            if (n >= 0) return n;
+            var wait = WaitReadableAsync();
+            if (!wait.IsCompleted)
             {
-                _drained = false;
-                var wait = _watch!.WaitReadableAsync();
-                if (!wait.IsCompleted)
-                {
-                    using (cancellationToken.CanBeCanceled ? cancellationToken.UnsafeRegister(static w => ((SocketWatch)w!).WakeReader(), _watch) : default)
-                        await wait.ConfigureAwait(false);
-                }
-                continue;
+                using (cancellationToken.CanBeCanceled ? cancellationToken.UnsafeRegister(static w => ((SocketWatch)w!).WakeReader(), _watch) : default)
+                    await wait.ConfigureAwait(false);
             }
-            int n = _socket.Receive(buffer.Span, SocketFlags.None, out var error);
-            if (error == SocketError.Success)
-            {
-                // Edge-triggered: a short read means the socket is empty, so the next read waits first.
-                _drained = n < buffer.Length;
-                return n;
-            }
-            if (error != SocketError.WouldBlock) throw new IOException($"reading from the worker socket failed: {error}", new SocketException((int)error));
-            _drained = true;
         }
+    }
+
+    /// <summary>
+    /// One non-blocking receive: the bytes read (0 at end of stream), or −1 when the socket has none
+    /// now, and then <see cref="WaitReadableAsync"/> comes next. After a short read (edge-triggered:
+    /// the socket is empty) it returns −1 without a system call.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The stream was disposed (the connection failed).</exception>
+    internal int TryReceive(Span<byte> buffer)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_drained) return -1;
+        int n = _socket.Receive(buffer, SocketFlags.None, out var error);
+        if (error == SocketError.Success)
+        {
+            _drained = n < buffer.Length;
+            return n;
+        }
+        if (error != SocketError.WouldBlock) throw new IOException($"reading from the worker socket failed: {error}", new SocketException((int)error));
+        _drained = true;
+        return -1;
+    }
+
+    /// <summary>
+    /// Completes when the socket may have data, or the stream is disposed (the next
+    /// <see cref="TryReceive"/> then throws). On an event loop it continues on the loop's thread and
+    /// allocates nothing; without one it blocks the caller in poll(2) and returns completed.
+    /// </summary>
+    internal ValueTask WaitReadableAsync()
+    {
+        _drained = false;
+        if (_watch is not null) return _watch.WaitReadableAsync();
+        while (!_disposed && !_socket.Poll(PollSliceMicroseconds, SelectMode.SelectRead)) { }
+        return ValueTask.CompletedTask;
     }
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>

@@ -18,11 +18,10 @@ public sealed class WorkerConnection : IAsyncDisposable
     public const string WorkerLostCode = "worker_lost";
 
     private readonly Socket _socket;
-    private readonly Stream _stream;
-    private readonly Stream _input;
+    private readonly UnpolledSocketStream _stream;
+    private readonly FrameReader _reader;
     private readonly ConcurrentDictionary<uint, IClientChannel> _channels = new();
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly CancellationTokenSource _lost = new();
     private readonly ITimer _heartbeat;
     private long _lastReceived;
     private long _nextChannel;
@@ -30,12 +29,12 @@ public sealed class WorkerConnection : IAsyncDisposable
     private int _failed;
     private CapacityMessage _capacity;
 
-    private WorkerConnection(string socketPath, Socket socket, Stream stream, Stream input, HelloMessage hello, WorkerConnectionOptions options)
+    private WorkerConnection(string socketPath, Socket socket, UnpolledSocketStream stream, FrameReader reader, HelloMessage hello, WorkerConnectionOptions options)
     {
         SocketPath = socketPath;
         _socket = socket;
         _stream = stream;
-        _input = input;
+        _reader = reader;
         Hello = hello;
         Options = options;
         Time = options.TimeProvider ?? TimeProvider.System;
@@ -50,7 +49,7 @@ public sealed class WorkerConnection : IAsyncDisposable
         // Frames are dispatched where they are read, and what they trigger (events to clients) runs
         // inline: on the event loop when the socket waits on one, else on a reader thread of the
         // connection's own, since a read there blocks in poll(2) (UnpolledSocketStream).
-        if (stream is UnpolledSocketStream { ReadsOnLoop: true })
+        if (stream.ReadsOnLoop)
             _ = ReadLoopAsync();
         else
             new Thread(() => ReadLoopAsync().GetAwaiter().GetResult()) { IsBackground = true, Name = $"vaani worker {hello.Pid} reader" }.Start();
@@ -104,12 +103,13 @@ public sealed class WorkerConnection : IAsyncDisposable
             // socket with epoll, which UnpolledSocketStream exists to avoid.
             socket.Connect(new UnixDomainSocketEndPoint(socketPath));
             stream = new UnpolledSocketStream(socket, options.Loop);
-            var input = new BufferedStream(stream, 64 * 1024);
+            // The reader keeps what arrived after the Hello for the connection's read loop.
+            var reader = new FrameReader();
             // Without a loop the stream's reads block in poll(2), so the Hello is awaited on a thread of
             // its own, never on the caller's (a pool thread, an event loop or a single-threaded context).
             var first = await (stream.ReadsOnLoop
-                    ? FrameCodec.ReadAsync(input, linked.Token).AsTask()
-                    : Task.Factory.StartNew(() => FrameCodec.ReadAsync(input, linked.Token).AsTask().GetAwaiter().GetResult(),
+                    ? reader.ReadAsync(stream, linked.Token).AsTask()
+                    : Task.Factory.StartNew(() => reader.ReadAsync(stream, linked.Token).AsTask().GetAwaiter().GetResult(),
                         CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)).ConfigureAwait(false)
                 ?? throw new EngineException("worker_unavailable", $"worker at {socketPath} closed the connection before its Hello", isPermanent: false);
             if (first.Type != FrameType.Hello)
@@ -117,7 +117,7 @@ public sealed class WorkerConnection : IAsyncDisposable
             var hello = WireJson.Deserialize<HelloMessage>(first.Payload, first.Type);
             if (hello.Protocol != HelloMessage.CurrentProtocol)
                 throw new EngineException("worker_incompatible", $"worker at {socketPath} speaks protocol {hello.Protocol}; this gateway speaks {HelloMessage.CurrentProtocol}", isPermanent: true);
-            return new WorkerConnection(socketPath, socket, stream, input, hello, options);
+            return new WorkerConnection(socketPath, socket, stream, reader, hello, options);
         }
         catch (Exception ex) when (ex is not EngineException)
         {
@@ -197,14 +197,34 @@ public sealed class WorkerConnection : IAsyncDisposable
     internal EngineException Lost(string why) =>
         new(WorkerLostCode, $"worker {Hello.Pid} of pool '{Hello.Pool}' was lost: {why}", isPermanent: false);
 
+    /// <summary>
+    /// One flat loop: dispatch every whole frame received, receive more without blocking, and only
+    /// when the socket is empty wait (on the loop, else in poll(2)). A wait ends when data arrives or
+    /// <see cref="Fail"/> disposes the stream, so the loop needs no cancellation token.
+    /// </summary>
     private async Task ReadLoopAsync()
     {
         try
         {
-            while (await FrameCodec.ReadAsync(_input, _lost.Token).ConfigureAwait(false) is { } frame)
+            while (true)
             {
-                Volatile.Write(ref _lastReceived, Time.GetTimestamp());
-                Dispatch(frame);
+                while (_reader.TryRead(out var frame))
+                {
+                    Volatile.Write(ref _lastReceived, Time.GetTimestamp());
+                    Dispatch(frame);
+                }
+                int n = _stream.TryReceive(_reader.GetReceiveBuffer().Span);
+                if (n > 0)
+                {
+                    _reader.Advance(n);
+                    continue;
+                }
+                if (n == 0)
+                {
+                    _reader.EndOfStream();
+                    break;
+                }
+                await _stream.WaitReadableAsync().ConfigureAwait(false);
             }
             Fail(Lost("the worker closed the connection"));
         }
@@ -266,7 +286,6 @@ public sealed class WorkerConnection : IAsyncDisposable
         if (Interlocked.Exchange(ref _failed, 1) != 0)
             return;
         LostReason = reason;
-        _lost.Cancel();
         foreach (var (id, channel) in _channels)
         {
             _channels.TryRemove(id, out _);

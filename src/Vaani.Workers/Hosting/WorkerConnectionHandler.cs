@@ -33,8 +33,8 @@ internal sealed class WorkerConnectionHandler
             var engines = _runtime.Engines;
             await Writer.SendAsync(Frames.Json(FrameType.Hello, 0, new HelloMessage(HelloMessage.CurrentProtocol, engines.Name, Environment.ProcessId,
                 engines.Stt?.Capabilities, engines.Tts?.Capabilities, _runtime.Capacity, _runtime.Options.AudioWindow)), connectionCts.Token).ConfigureAwait(false);
-            var input = new BufferedStream(stream, 64 * 1024);
-            while (await FrameCodec.ReadAsync(input, connectionCts.Token).ConfigureAwait(false) is { } frame)
+            var input = new FrameReader();
+            while (await input.ReadAsync(stream, connectionCts.Token).ConfigureAwait(false) is { } frame)
                 await HandleAsync(frame, connectionCts.Token).ConfigureAwait(false);
         }
         catch (ProtocolException ex)

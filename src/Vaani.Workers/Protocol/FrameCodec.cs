@@ -17,22 +17,38 @@ public static class FrameCodec
         if (got == 0)
             return null;
         if (got < Frame.HeaderSize)
-            throw new ProtocolException("truncated_frame", $"the stream ended inside a frame header ({got} of {Frame.HeaderSize} bytes)");
-        var length = BinaryPrimitives.ReadUInt32LittleEndian(header);
-        var type = (FrameType)header[4];
-        var channel = BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(5));
-        if (length > (uint)maxPayloadSize)
-            throw new ProtocolException("frame_too_large", $"a {type} frame declared a payload of {length} bytes; the limit is {maxPayloadSize} bytes");
-        if (!Enum.IsDefined(type))
-            throw new ProtocolException("unknown_frame_type", $"unknown frame type 0x{(byte)type:x2}");
+            throw TruncatedHeader(got);
+        var (type, channel, length) = ReadHeader(header, maxPayloadSize);
         if (length == 0)
             return Frame.Empty(type, channel);
         var payload = new byte[length];
         got = await stream.ReadAtLeastAsync(payload, payload.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
         if (got < payload.Length)
-            throw new ProtocolException("truncated_frame", $"the stream ended inside a {type} frame ({got} of {length} payload bytes)");
+            throw TruncatedPayload(type, got, length);
         return new Frame(type, channel, payload);
     }
+
+    /// <summary>
+    /// Decodes and checks a frame header (<see cref="Frame.HeaderSize"/> bytes): a declared payload
+    /// over <paramref name="maxPayloadSize"/> or an unknown type is a <see cref="ProtocolException"/>.
+    /// </summary>
+    public static (FrameType Type, uint Channel, int PayloadLength) ReadHeader(ReadOnlySpan<byte> header, int maxPayloadSize = Frame.MaxPayloadSize)
+    {
+        var length = BinaryPrimitives.ReadUInt32LittleEndian(header);
+        var type = (FrameType)header[4];
+        var channel = BinaryPrimitives.ReadUInt32LittleEndian(header[5..]);
+        if (length > (uint)maxPayloadSize)
+            throw new ProtocolException("frame_too_large", $"a {type} frame declared a payload of {length} bytes; the limit is {maxPayloadSize} bytes");
+        if (!Enum.IsDefined(type))
+            throw new ProtocolException("unknown_frame_type", $"unknown frame type 0x{(byte)type:x2}");
+        return (type, channel, (int)length);
+    }
+
+    internal static ProtocolException TruncatedHeader(int got) =>
+        new("truncated_frame", $"the stream ended inside a frame header ({got} of {Frame.HeaderSize} bytes)");
+
+    internal static ProtocolException TruncatedPayload(FrameType type, int got, int length) =>
+        new("truncated_frame", $"the stream ended inside a {type} frame ({got} of {length} payload bytes)");
 
     /// <summary>Writes a frame (without flushing). Rejects payloads over <see cref="Frame.MaxPayloadSize"/>.</summary>
     public static async ValueTask WriteAsync(Stream stream, Frame frame, CancellationToken cancellationToken)
