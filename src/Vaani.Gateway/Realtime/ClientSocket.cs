@@ -36,6 +36,8 @@ public sealed class ClientSocket : IAsyncDisposable
             AllowSynchronousContinuations = true,
         });
         _sender = Task.Run(SendLoopAsync);
+        // Whatever ends the connection (Abort, a failed send) also ends a receive waiting on the socket.
+        _abort.Token.UnsafeRegister(static s => ((WebSocket)s!).Abort(), socket);
     }
 
     /// <summary>Cancelled when the connection is gone (closed, aborted or the client stopped reading).</summary>
@@ -102,12 +104,29 @@ public sealed class ClientSocket : IAsyncDisposable
     /// Reads one whole message up to <paramref name="maxBytes"/> (<paramref name="maxTextBytes"/> for
     /// text) into <paramref name="buffer"/>; the payload stays valid until the next call. Returns null
     /// on a close frame. Throws <see cref="MessageTooLargeException"/> when the message is larger.
+    /// Cancelling <paramref name="ct"/> aborts the socket.
     /// </summary>
-    public async Task<(WebSocketMessageType Type, ReadOnlyMemory<byte> Payload)?> ReceiveAsync(MessageBuffer buffer, int maxBytes, int maxTextBytes, CancellationToken ct)
+    public async ValueTask<(WebSocketMessageType Type, ReadOnlyMemory<byte> Payload)?> ReceiveAsync(MessageBuffer buffer, int maxBytes, int maxTextBytes, CancellationToken ct)
     {
         // Wait for the next message without a buffer (a zero-byte receive returns once its header has
         // arrived): an idle connection holds no receive buffer, only the pool's arrays in use do.
         buffer.Release();
+        if (_socket is Transport.DirectWebSocket direct)
+        {
+            // Data frames are read synchronously; the only suspension is the wait on the event loop.
+            // It takes no token: cancelling _abort aborts the socket (constructor), which ends it.
+            using var cancel = ct == _abort.Token || !ct.CanBeCanceled ? default : ct.UnsafeRegister(static s => ((ClientSocket)s!).Abort(), this);
+            while (true)
+            {
+                ct.ThrowIfCancellationRequested();
+                var step = direct.TryReceiveMessage(buffer, maxBytes, maxTextBytes, out var type);
+                if (step == Transport.DirectWebSocket.ReceiveStep.Message) return (type, buffer.WrittenMemory);
+                if (step == Transport.DirectWebSocket.ReceiveStep.Other) break;
+                await direct.WaitForDataAsync().ConfigureAwait(false);
+            }
+        }
+        // The general path, also for what the fast path leaves to it (control frames, errors): it
+        // continues a message the fast path began, after the bytes already in the buffer.
         var result = await _socket.ReceiveAsync(Memory<byte>.Empty, ct).ConfigureAwait(false);
         while (true)
         {

@@ -132,6 +132,113 @@ internal sealed class DirectWebSocket : WebSocket
         }
     }
 
+    /// <summary>What <see cref="TryReceiveMessage"/> got to.</summary>
+    internal enum ReceiveStep
+    {
+        /// <summary>A whole message is in the buffer.</summary>
+        Message,
+        /// <summary>The socket is empty: await <see cref="WaitForDataAsync"/>, then call again.</summary>
+        Wait,
+        /// <summary>
+        /// Something other than data frames within the limit comes next (a control frame, a protocol
+        /// error, a message over the limit, a socket no longer open): go on with
+        /// <see cref="ReceiveAsync(Memory{byte}, CancellationToken)"/>, which handles it and continues
+        /// the message where this left off.
+        /// </summary>
+        Other,
+    }
+
+    /// <summary>
+    /// The per-message fast path: reads the current message's data frames into
+    /// <paramref name="buffer"/> (after what it holds) from the bytes held and non-blocking receives,
+    /// synchronously, so a client's next audio frame costs no <c>async</c> method suspending per
+    /// layer, only the caller's one wait on the loop. Limits are as in
+    /// <see cref="Realtime.ClientSocket.ReceiveAsync"/>: <paramref name="maxBytes"/> for binary,
+    /// <paramref name="maxTextBytes"/> for text messages.
+    /// </summary>
+    internal ReceiveStep TryReceiveMessage(Realtime.MessageBuffer buffer, int maxBytes, int maxTextBytes, out WebSocketMessageType type)
+    {
+        type = _messageType;
+        if (_state != WebSocketState.Open) return ReceiveStep.Other;
+        try
+        {
+            while (true)
+            {
+                if (!_inFrame)
+                {
+                    if (!TryParseHeader(out var h))
+                    {
+                        if (!TryFill()) return ReceiveStep.Wait;
+                        continue;
+                    }
+                    if (h.Error is not null || h.Opcode >= 8) return ReceiveStep.Other;
+                    StartDataFrame(h);
+                    type = _messageType;
+                    if (!_inMessage) return ReceiveStep.Message; // an empty final frame
+                    continue;
+                }
+                int limit = _messageType == WebSocketMessageType.Text ? maxTextBytes : maxBytes;
+                if (buffer.WrittenCount + _payloadLeft > limit) return ReceiveStep.Other; // refused there, as from the generic path
+                var room = buffer.GetMemory(limit).Span;
+                int want = (int)Math.Min(room.Length, _payloadLeft);
+                int n;
+                if (Buffered > 0)
+                {
+                    n = Math.Min(want, Buffered);
+                    _rx.AsSpan(_rxStart, n).CopyTo(room);
+                    Consume(n);
+                }
+                else
+                {
+                    if (_drained) return ReceiveStep.Wait;
+                    n = _socket.Receive(room[..want], SocketFlags.None, out var status);
+                    if (status == SocketError.WouldBlock) { _drained = true; return ReceiveStep.Wait; }
+                    if (status != SocketError.Success) throw Lost(new SocketException((int)status));
+                    if (n == 0) throw Lost(null);
+                    _drained = n < want;
+                }
+                Unmask(room[..n]);
+                buffer.Advance(n);
+                _payloadLeft -= n;
+                if (_payloadLeft > 0) continue;
+                _inFrame = false;
+                if (!_frameFin) continue;
+                _inMessage = false;
+                return ReceiveStep.Message;
+            }
+        }
+        catch (ObjectDisposedException ex)
+        {
+            throw Lost(ex);
+        }
+    }
+
+    /// <summary>
+    /// After <see cref="ReceiveStep.Wait"/>: completes on the loop's thread once the socket may have
+    /// data, or has been aborted or closed. Takes no token and allocates nothing: the caller makes
+    /// cancellation abort the socket (<see cref="Abort"/>), which ends the wait.
+    /// </summary>
+    internal ValueTask WaitForDataAsync()
+    {
+        _drained = false;
+        return _watch.WaitReadableAsync();
+    }
+
+    /// <summary>One non-blocking receive into the receive buffer; false when the socket has nothing now.</summary>
+    private bool TryFill()
+    {
+        if (_drained) return false;
+        PrepareReceiveBuffer();
+        int room = _rx!.Length - _rxEnd;
+        int n = _socket.Receive(_rx.AsSpan(_rxEnd), SocketFlags.None, out var status);
+        if (status == SocketError.WouldBlock) { _drained = true; return false; }
+        if (status != SocketError.Success) throw Lost(new SocketException((int)status));
+        if (n == 0) throw Lost(null);
+        _drained = n < room;
+        _rxEnd += n;
+        return true;
+    }
+
     /// <summary>
     /// Reads and handles one frame header (and a control frame's payload). Returns a result for the
     /// caller when there is one: a close, an empty data frame, or the start of a data frame for a
@@ -139,77 +246,88 @@ internal sealed class DirectWebSocket : WebSocket
     /// </summary>
     private async ValueTask<(bool Ready, ValueWebSocketReceiveResult Result)> ReadHeaderAsync(CancellationToken ct)
     {
-        while (Buffered < 2) await FillAsync(ct).ConfigureAwait(false);
-        var head = _rx.AsSpan(_rxStart);
+        FrameHeader h;
+        while (!TryParseHeader(out h)) await FillAsync(ct).ConfigureAwait(false);
+        if (h.Error is not null) throw await ProtocolErrorAsync(h.Error).ConfigureAwait(false);
+        if (h.Opcode >= 8)
+        {
+            int frameLength = h.HeaderLength + (int)h.PayloadLength; // at most 14 + 125
+            while (Buffered < frameLength) await FillAsync(ct).ConfigureAwait(false);
+            var payload = _rx.AsSpan(_rxStart + h.HeaderLength, (int)h.PayloadLength);
+            UnmaskWith(payload, h.Mask, 0);
+            switch (h.Opcode)
+            {
+                case 0x8:
+                    return (true, await HandleCloseAsync(payload.ToArray(), frameLength).ConfigureAwait(false));
+                case 0x9:
+                    var ping = payload.ToArray();
+                    Consume(frameLength);
+                    await SendFrameAsync(0xA, ping, CancellationToken.None).ConfigureAwait(false);
+                    return (false, default);
+                default: // 0xA, the only other control opcode TryParseHeader lets through
+                    Consume(frameLength);
+                    return (false, default);
+            }
+        }
+        if (StartDataFrame(h)) return (true, new ValueWebSocketReceiveResult(0, _messageType, h.Fin));
+        return (false, default);
+    }
+
+    /// <summary>A frame header as parsed, with what is wrong with it (null when nothing is).</summary>
+    private readonly record struct FrameHeader(bool Fin, int Opcode, int HeaderLength, long PayloadLength, uint Mask, string? Error);
+
+    /// <summary>
+    /// Parses the header at the read position when the bytes held contain all of it (false: more are
+    /// needed). Nothing is consumed.
+    /// </summary>
+    private bool TryParseHeader(out FrameHeader header)
+    {
+        header = default;
+        if (Buffered < 2) return false;
+        var head = _rx.AsSpan(_rxStart, Buffered);
         bool fin = (head[0] & 0x80) != 0;
         int opcode = head[0] & 0x0F;
         bool masked = (head[1] & 0x80) != 0;
         int len7 = head[1] & 0x7F;
         int headerLength = 2 + (len7 == 126 ? 2 : len7 == 127 ? 8 : 0) + 4;
-        while (Buffered < headerLength) await FillAsync(ct).ConfigureAwait(false);
-        head = _rx.AsSpan(_rxStart, headerLength);
-        if ((head[0] & 0x70) != 0) throw await ProtocolErrorAsync("a frame has reserved bits set, but no extension was negotiated").ConfigureAwait(false);
-        if (!masked) throw await ProtocolErrorAsync("a client frame is not masked").ConfigureAwait(false);
+        if (Buffered < headerLength) return false;
         long length = len7 switch
         {
             126 => BinaryPrimitives.ReadUInt16BigEndian(head[2..]),
             127 => BinaryPrimitives.ReadInt64BigEndian(head[2..]),
             _ => len7,
         };
-        if (length < 0) throw await ProtocolErrorAsync("a frame's length has its top bit set").ConfigureAwait(false);
         uint mask = BinaryPrimitives.ReadUInt32LittleEndian(head[(headerLength - 4)..]);
+        string? error =
+            (head[0] & 0x70) != 0 ? "a frame has reserved bits set, but no extension was negotiated"
+            : !masked ? "a client frame is not masked"
+            : length < 0 ? "a frame's length has its top bit set"
+            : opcode >= 8 && (!fin || length > 125) ? "a control frame is fragmented or longer than 125 bytes"
+            : opcode > 0xA ? $"unknown control opcode {opcode}"
+            : opcode == 0x0 && !_inMessage ? "a continuation frame arrived outside a message"
+            : opcode is 0x1 or 0x2 && _inMessage ? "a new message started before the previous one ended"
+            : opcode is > 0x2 and < 0x8 ? $"unknown data opcode {opcode}"
+            : null;
+        header = new FrameHeader(fin, opcode, headerLength, length, mask, error);
+        return true;
+    }
 
-        if (opcode >= 8)
-        {
-            if (!fin || length > 125) throw await ProtocolErrorAsync("a control frame is fragmented or longer than 125 bytes").ConfigureAwait(false);
-            while (Buffered < headerLength + length) await FillAsync(ct).ConfigureAwait(false);
-            var payload = _rx.AsSpan(_rxStart + headerLength, (int)length);
-            UnmaskWith(payload, mask, 0);
-            switch (opcode)
-            {
-                case 0x8:
-                    return (true, await HandleCloseAsync(payload.ToArray(), headerLength + (int)length).ConfigureAwait(false));
-                case 0x9:
-                    var ping = payload.ToArray();
-                    Consume(headerLength + (int)length);
-                    await SendFrameAsync(0xA, ping, CancellationToken.None).ConfigureAwait(false);
-                    return (false, default);
-                case 0xA:
-                    Consume(headerLength + (int)length);
-                    return (false, default);
-                default:
-                    throw await ProtocolErrorAsync($"unknown control opcode {opcode}").ConfigureAwait(false);
-            }
-        }
-
-        switch (opcode)
-        {
-            case 0x0 when !_inMessage:
-                throw await ProtocolErrorAsync("a continuation frame arrived outside a message").ConfigureAwait(false);
-            case 0x1 or 0x2 when _inMessage:
-                throw await ProtocolErrorAsync("a new message started before the previous one ended").ConfigureAwait(false);
-            case 0x1 or 0x2:
-                _messageType = opcode == 0x1 ? WebSocketMessageType.Text : WebSocketMessageType.Binary;
-                break;
-            case 0x0:
-                break;
-            default:
-                throw await ProtocolErrorAsync($"unknown data opcode {opcode}").ConfigureAwait(false);
-        }
-        Consume(headerLength);
+    /// <summary>Consumes a checked data frame header and starts reading its payload. True when the frame is empty (it is then done).</summary>
+    private bool StartDataFrame(in FrameHeader h)
+    {
+        if (h.Opcode != 0x0)
+            _messageType = h.Opcode == 0x1 ? WebSocketMessageType.Text : WebSocketMessageType.Binary;
+        Consume(h.HeaderLength);
         _inMessage = true;
         _inFrame = true;
-        _frameFin = fin;
-        _payloadLeft = length;
-        _mask = mask;
+        _frameFin = h.Fin;
+        _payloadLeft = h.PayloadLength;
+        _mask = h.Mask;
         _maskOffset = 0;
-        if (length == 0)
-        {
-            _inFrame = false;
-            if (fin) _inMessage = false;
-            return (true, new ValueWebSocketReceiveResult(0, _messageType, fin));
-        }
-        return (false, default);
+        if (_payloadLeft != 0) return false;
+        _inFrame = false;
+        if (h.Fin) _inMessage = false;
+        return true;
     }
 
     private async ValueTask<ValueWebSocketReceiveResult> HandleCloseAsync(byte[] payload, int frameLength)
@@ -248,24 +366,18 @@ internal sealed class DirectWebSocket : WebSocket
     /// <summary>Reads at least one more byte into the receive buffer, waiting for the socket if it has none.</summary>
     private async ValueTask FillAsync(CancellationToken ct)
     {
-        while (true)
+        while (!TryFill()) await WaitReadableAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Rents the receive buffer if none is held, and makes room at its end for a header plus a whole control frame.</summary>
+    private void PrepareReceiveBuffer()
+    {
+        if (_rx is null) { _rx = ArrayPool<byte>.Shared.Rent(ReceiveBufferSize); _rxStart = _rxEnd = 0; }
+        else if (_rx.Length - _rxEnd < MaxHeader + 125 && _rxStart > 0)
         {
-            if (_rx is null) { _rx = ArrayPool<byte>.Shared.Rent(ReceiveBufferSize); _rxStart = _rxEnd = 0; }
-            else if (_rx.Length - _rxEnd < MaxHeader + 125 && _rxStart > 0)
-            {
-                _rx.AsSpan(_rxStart, Buffered).CopyTo(_rx);
-                _rxEnd -= _rxStart;
-                _rxStart = 0;
-            }
-            if (_drained) await WaitReadableAsync(ct).ConfigureAwait(false);
-            int room = _rx.Length - _rxEnd;
-            int n = _socket.Receive(_rx.AsSpan(_rxEnd), SocketFlags.None, out var status);
-            if (status == SocketError.WouldBlock) { _drained = true; continue; }
-            if (status != SocketError.Success) throw Lost(new SocketException((int)status));
-            if (n == 0) throw Lost(null);
-            _drained = n < room;
-            _rxEnd += n;
-            return;
+            _rx.AsSpan(_rxStart, Buffered).CopyTo(_rx);
+            _rxEnd -= _rxStart;
+            _rxStart = 0;
         }
     }
 

@@ -3,19 +3,28 @@ using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text;
 using Vaani.Gateway.Realtime;
+using Vaani.Gateway.Transport;
+using Vaani.Workers.Net;
 
 namespace Vaani.Gateway.Tests.Realtime;
 
 /// <summary>
-/// <see cref="ClientSocket.ReceiveAsync"/> against the runtime's own WebSocket on a real loopback
-/// TCP connection (the same implementation Kestrel's WebSocket middleware hands the endpoints).
+/// <see cref="ClientSocket.ReceiveAsync"/> on a real loopback TCP connection, against each server
+/// WebSocket the endpoints can be handed: the runtime's own (Kestrel's WebSocket middleware) and
+/// <see cref="DirectWebSocket"/> on the event loop, whose messages take the synchronous fast path.
+/// The peer is the runtime's client WebSocket.
 /// </summary>
-public sealed class ClientSocketReceiveTests : IAsyncLifetime
+public abstract class ClientSocketReceiveTests : IAsyncLifetime
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
     private WebSocket _server = null!;
     private WebSocket _peer = null!;
     private ClientSocket _socket = null!;
+    private TcpClient _accepted = null!;
+    private NetworkStream _peerStream = null!; // under _peer: for frames written by hand (the peer WebSocket then sends nothing)
+
+    /// <summary>The server side of the accepted connection.</summary>
+    protected abstract WebSocket CreateServer(TcpClient accepted);
 
     public async Task InitializeAsync()
     {
@@ -24,9 +33,10 @@ public sealed class ClientSocketReceiveTests : IAsyncLifetime
         var connect = new TcpClient();
         var accepting = listener.AcceptTcpClientAsync();
         await connect.ConnectAsync(IPAddress.Loopback, ((IPEndPoint)listener.LocalEndpoint).Port);
-        var accepted = await accepting;
-        _server = WebSocket.CreateFromStream(accepted.GetStream(), new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = TimeSpan.Zero });
-        _peer = WebSocket.CreateFromStream(connect.GetStream(), new WebSocketCreationOptions { IsServer = false, KeepAliveInterval = TimeSpan.Zero });
+        _accepted = await accepting;
+        _server = CreateServer(_accepted);
+        _peerStream = connect.GetStream();
+        _peer = WebSocket.CreateFromStream(_peerStream, new WebSocketCreationOptions { IsServer = false, KeepAliveInterval = TimeSpan.Zero });
         _socket = new ClientSocket(_server, maxQueuedMessages: 8);
     }
 
@@ -37,10 +47,11 @@ public sealed class ClientSocketReceiveTests : IAsyncLifetime
         await _socket.DisposeAsync();
         _peer.Dispose();
         _server.Dispose();
+        _accepted.Dispose();
     }
 
     private Task<(WebSocketMessageType Type, ReadOnlyMemory<byte> Payload)?> ReceiveAsync(MessageBuffer buffer, int maxBytes = 256 * 1024, int maxTextBytes = 64 * 1024) =>
-        _socket.ReceiveAsync(buffer, maxBytes, maxTextBytes, CancellationToken.None).WaitAsync(Timeout);
+        _socket.ReceiveAsync(buffer, maxBytes, maxTextBytes, CancellationToken.None).AsTask().WaitAsync(Timeout);
 
     [Fact]
     public async Task ReceiveAsync_MessageLargerThanInitialBufferInFragments_ReadsWholeMessage()
@@ -132,6 +143,70 @@ public sealed class ClientSocketReceiveTests : IAsyncLifetime
         await _peer.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
         Assert.Null(await receiving);
     }
+
+    /// <summary>Many messages arrive before the first receive (one read may carry all of them): each comes out whole, in order.</summary>
+    [Fact]
+    public async Task ReceiveAsync_ManyMessagesQueued_EachWholeInOrder()
+    {
+        using var buffer = new MessageBuffer();
+        for (int i = 0; i < 50; i++)
+            await _peer.SendAsync(Enumerable.Repeat((byte)i, 640 + i).ToArray(), WebSocketMessageType.Binary, endOfMessage: true, CancellationToken.None);
+        for (int i = 0; i < 50; i++)
+        {
+            var message = await ReceiveAsync(buffer);
+            Assert.Equal(640 + i, message!.Value.Payload.Length);
+            Assert.All(message.Value.Payload.ToArray(), b => Assert.Equal((byte)i, b));
+        }
+    }
+
+    /// <summary>
+    /// A ping between the fragments of a message is answered, and the message still comes out whole
+    /// (on <see cref="DirectWebSocket"/> the fast path hands the ping to the general path, which then
+    /// finishes the message the fast path began).
+    /// </summary>
+    [Fact]
+    public async Task ReceiveAsync_PingBetweenFragments_AnsweredAndMessageWhole()
+    {
+        var stream = _peerStream;
+        using var buffer = new MessageBuffer();
+        var receiving = ReceiveAsync(buffer);
+        var part1 = Encoding.UTF8.GetBytes("""{"type":""");
+        var part2 = Encoding.UTF8.GetBytes(""" "finalize"}""");
+        await stream.WriteAsync(MaskedFrame(0x1, fin: false, part1));
+        await stream.WriteAsync(MaskedFrame(0x9, fin: true, "hi"u8.ToArray()));
+        await stream.WriteAsync(MaskedFrame(0x0, fin: true, part2));
+
+        var message = await receiving;
+        Assert.Equal(WebSocketMessageType.Text, message!.Value.Type);
+        Assert.Equal("""{"type": "finalize"}""", Encoding.UTF8.GetString(message.Value.Payload.Span));
+        // The pong, unmasked from the server: 0x8A, length 2, "hi".
+        var pong = new byte[4];
+        await stream.ReadExactlyAsync(pong).AsTask().WaitAsync(Timeout);
+        Assert.Equal(new byte[] { 0x8A, 2, (byte)'h', (byte)'i' }, pong);
+    }
+
+    private static byte[] MaskedFrame(int opcode, bool fin, byte[] payload)
+    {
+        var mask = new byte[] { 0x11, 0x22, 0x33, 0x44 };
+        var frame = new byte[2 + 4 + payload.Length];
+        frame[0] = (byte)((fin ? 0x80 : 0) | opcode);
+        frame[1] = (byte)(0x80 | payload.Length);
+        mask.CopyTo(frame, 2);
+        for (int i = 0; i < payload.Length; i++) frame[6 + i] = (byte)(payload[i] ^ mask[i & 3]);
+        return frame;
+    }
+}
+
+public sealed class ClientSocketReceiveOnRuntimeWebSocketTests : ClientSocketReceiveTests
+{
+    protected override WebSocket CreateServer(TcpClient accepted) =>
+        WebSocket.CreateFromStream(accepted.GetStream(), new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = TimeSpan.Zero });
+}
+
+public sealed class ClientSocketReceiveOnDirectWebSocketTests : ClientSocketReceiveTests
+{
+    protected override WebSocket CreateServer(TcpClient accepted) =>
+        new DirectWebSocket(EventLoop.Shared(1)!.Watch(accepted.Client, writes: true), null, TimeSpan.Zero);
 }
 
 public sealed class ClientSocketLifetimeTests
