@@ -3,6 +3,9 @@ using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
+using System.Threading.Tasks.Sources;
+using Vaani.Gateway.Transport;
+using Received = (System.Net.WebSockets.WebSocketMessageType Type, System.ReadOnlyMemory<byte> Payload)?;
 
 namespace Vaani.Gateway.Realtime;
 
@@ -20,6 +23,7 @@ public sealed class ClientSocket : IAsyncDisposable
     private readonly CancellationTokenSource _abort = new();
     private readonly CancellationTokenSource _disposed = new(); // ends timers that would otherwise keep this socket alive
     private readonly Task _sender;
+    private readonly DirectReceiver? _direct;
     private int _closing;
 
     private readonly TimeSpan _slowReaderTimeout;
@@ -36,8 +40,12 @@ public sealed class ClientSocket : IAsyncDisposable
             AllowSynchronousContinuations = true,
         });
         _sender = Task.Run(SendLoopAsync);
-        // Whatever ends the connection (Abort, a failed send) also ends a receive waiting on the socket.
-        _abort.Token.UnsafeRegister(static s => ((WebSocket)s!).Abort(), socket);
+        if (socket is DirectWebSocket direct)
+        {
+            _direct = new DirectReceiver(this, direct);
+            // Whatever ends the connection (Abort, a failed send) also ends a receive waiting on the socket.
+            _abort.Token.UnsafeRegister(static s => ((WebSocket)s!).Abort(), socket);
+        }
     }
 
     /// <summary>Cancelled when the connection is gone (closed, aborted or the client stopped reading).</summary>
@@ -104,29 +112,25 @@ public sealed class ClientSocket : IAsyncDisposable
     /// Reads one whole message up to <paramref name="maxBytes"/> (<paramref name="maxTextBytes"/> for
     /// text) into <paramref name="buffer"/>; the payload stays valid until the next call. Returns null
     /// on a close frame. Throws <see cref="MessageTooLargeException"/> when the message is larger.
-    /// Cancelling <paramref name="ct"/> aborts the socket.
+    /// One receive at a time.
     /// </summary>
-    public async ValueTask<(WebSocketMessageType Type, ReadOnlyMemory<byte> Payload)?> ReceiveAsync(MessageBuffer buffer, int maxBytes, int maxTextBytes, CancellationToken ct)
+    public ValueTask<Received> ReceiveAsync(MessageBuffer buffer, int maxBytes, int maxTextBytes, CancellationToken ct)
     {
         // Wait for the next message without a buffer (a zero-byte receive returns once its header has
         // arrived): an idle connection holds no receive buffer, only the pool's arrays in use do.
         buffer.Release();
-        if (_socket is Transport.DirectWebSocket direct)
-        {
-            // Data frames are read synchronously; the only suspension is the wait on the event loop.
-            // It takes no token: cancelling _abort aborts the socket (constructor), which ends it.
-            using var cancel = ct == _abort.Token || !ct.CanBeCanceled ? default : ct.UnsafeRegister(static s => ((ClientSocket)s!).Abort(), this);
-            while (true)
-            {
-                ct.ThrowIfCancellationRequested();
-                var step = direct.TryReceiveMessage(buffer, maxBytes, maxTextBytes, out var type);
-                if (step == Transport.DirectWebSocket.ReceiveStep.Message) return (type, buffer.WrittenMemory);
-                if (step == Transport.DirectWebSocket.ReceiveStep.Other) break;
-                await direct.WaitForDataAsync().ConfigureAwait(false);
-            }
-        }
-        // The general path, also for what the fast path leaves to it (control frames, errors): it
-        // continues a message the fast path began, after the bytes already in the buffer.
+        // The fast path needs cancellation to end its wait: _abort does (it aborts the socket).
+        if (_direct is not null && (ct == _abort.Token || !ct.CanBeCanceled))
+            return _direct.ReceiveAsync(buffer, maxBytes, maxTextBytes, ct);
+        return ReceiveGeneralAsync(buffer, maxBytes, maxTextBytes, ct);
+    }
+
+    /// <summary>
+    /// Any WebSocket, and what <see cref="DirectReceiver"/> leaves to it (control frames, errors): it
+    /// continues a message already begun, after the bytes already in the buffer.
+    /// </summary>
+    private async ValueTask<Received> ReceiveGeneralAsync(MessageBuffer buffer, int maxBytes, int maxTextBytes, CancellationToken ct)
+    {
         var result = await _socket.ReceiveAsync(Memory<byte>.Empty, ct).ConfigureAwait(false);
         while (true)
         {
@@ -138,6 +142,112 @@ public sealed class ClientSocket : IAsyncDisposable
             if (result.EndOfMessage) return (result.MessageType, buffer.WrittenMemory);
             result = await _socket.ReceiveAsync(buffer.GetMemory(limit), ct).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Receives on a <see cref="DirectWebSocket"/>: a message's data frames are read synchronously
+    /// (<see cref="DirectWebSocket.TryReceiveMessage"/>), and a receive that has to wait for the
+    /// socket completes through this one reusable source when the loop signals it, so a message
+    /// costs no allocation and no <c>async</c> method suspending on the way.
+    /// </summary>
+    private sealed class DirectReceiver : IValueTaskSource<Received>
+    {
+        private enum Progress { Done, Waiting, General }
+
+        private readonly ClientSocket _owner;
+        private readonly DirectWebSocket _socket;
+        private readonly Action _onReadable;
+        private ManualResetValueTaskSourceCore<Received> _core; // continuations run inline: on the loop
+        private ValueTask _wait;
+        private MessageBuffer? _buffer;
+        private int _maxBytes, _maxTextBytes;
+        private CancellationToken _ct;
+
+        public DirectReceiver(ClientSocket owner, DirectWebSocket socket)
+        {
+            _owner = owner;
+            _socket = socket;
+            _onReadable = OnReadable;
+        }
+
+        public ValueTask<Received> ReceiveAsync(MessageBuffer buffer, int maxBytes, int maxTextBytes, CancellationToken ct)
+        {
+            (_buffer, _maxBytes, _maxTextBytes, _ct) = (buffer, maxBytes, maxTextBytes, ct);
+            _core.Reset(); // before a wait is registered: it may complete at once
+            try
+            {
+                return Run(out var message) switch
+                {
+                    Progress.Done => new ValueTask<Received>(message),
+                    Progress.General => _owner.ReceiveGeneralAsync(buffer, maxBytes, maxTextBytes, ct),
+                    _ => new ValueTask<Received>(this, _core.Version),
+                };
+            }
+            catch (Exception ex)
+            {
+                return ValueTask.FromException<Received>(ex);
+            }
+        }
+
+        private void OnReadable()
+        {
+            try
+            {
+                _wait.GetAwaiter().GetResult();
+                switch (Run(out var message))
+                {
+                    case Progress.Done:
+                        _core.SetResult(message);
+                        break;
+                    case Progress.General:
+                        _ = CompleteFromAsync(_owner.ReceiveGeneralAsync(_buffer!, _maxBytes, _maxTextBytes, _ct));
+                        break;
+                }
+            }
+            catch (Exception ex)
+            {
+                _core.SetException(ex);
+            }
+        }
+
+        /// <summary>Reads until a whole message, a wait (then registered) or something for the general path.</summary>
+        private Progress Run(out Received message)
+        {
+            message = null;
+            while (true)
+            {
+                _ct.ThrowIfCancellationRequested();
+                var step = _socket.TryReceiveMessage(_buffer!, _maxBytes, _maxTextBytes, out var type);
+                if (step == DirectWebSocket.ReceiveStep.Message)
+                {
+                    message = (type, _buffer!.WrittenMemory);
+                    return Progress.Done;
+                }
+                if (step == DirectWebSocket.ReceiveStep.Other) return Progress.General;
+                var wait = _socket.WaitForDataAsync();
+                if (wait.IsCompleted)
+                {
+                    wait.GetAwaiter().GetResult();
+                    continue;
+                }
+                _wait = wait;
+                wait.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_onReadable);
+                return Progress.Waiting;
+            }
+        }
+
+        private async Task CompleteFromAsync(ValueTask<Received> general)
+        {
+            try { _core.SetResult(await general.ConfigureAwait(false)); }
+            catch (Exception ex) { _core.SetException(ex); }
+        }
+
+        public Received GetResult(short token) => _core.GetResult(token);
+
+        public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
+
+        public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+            _core.OnCompleted(continuation, state, token, flags);
     }
 
     /// <summary>
