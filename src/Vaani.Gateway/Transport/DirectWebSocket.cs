@@ -93,31 +93,13 @@ internal sealed class DirectWebSocket : WebSocket
                 }
                 if (buffer.IsEmpty) return new ValueWebSocketReceiveResult(0, _messageType, false);
 
-                int want = (int)Math.Min(buffer.Length, _payloadLeft);
-                int n;
-                if (_rxEnd > _rxStart)
+                int n = TryReadPayload(buffer.Span);
+                if (n < 0)
                 {
-                    n = Math.Min(want, _rxEnd - _rxStart);
-                    _rx.AsSpan(_rxStart, n).CopyTo(buffer.Span);
-                    Consume(n);
+                    await WaitReadableAsync(cancellationToken).ConfigureAwait(false);
+                    continue;
                 }
-                else
-                {
-                    if (_drained) await WaitReadableAsync(cancellationToken).ConfigureAwait(false);
-                    n = _socket.Receive(buffer.Span[..want], SocketFlags.None, out var status);
-                    if (status == SocketError.WouldBlock) { _drained = true; continue; }
-                    if (status != SocketError.Success) throw Lost(new SocketException((int)status));
-                    if (n == 0) throw Lost(null);
-                    _drained = n < want;
-                }
-                Unmask(buffer.Span[..n]);
-                _payloadLeft -= n;
-                bool end = false;
-                if (_payloadLeft == 0)
-                {
-                    _inFrame = false;
-                    if (_frameFin) { _inMessage = false; end = true; }
-                }
+                bool end = !_inFrame && !_inMessage;
                 return new ValueWebSocketReceiveResult(n, _messageType, end);
             }
         }
@@ -179,31 +161,10 @@ internal sealed class DirectWebSocket : WebSocket
                 }
                 int limit = _messageType == WebSocketMessageType.Text ? maxTextBytes : maxBytes;
                 if (buffer.WrittenCount + _payloadLeft > limit) return ReceiveStep.Other; // refused there, as from the generic path
-                var room = buffer.GetMemory(limit).Span;
-                int want = (int)Math.Min(room.Length, _payloadLeft);
-                int n;
-                if (Buffered > 0)
-                {
-                    n = Math.Min(want, Buffered);
-                    _rx.AsSpan(_rxStart, n).CopyTo(room);
-                    Consume(n);
-                }
-                else
-                {
-                    if (_drained) return ReceiveStep.Wait;
-                    n = _socket.Receive(room[..want], SocketFlags.None, out var status);
-                    if (status == SocketError.WouldBlock) { _drained = true; return ReceiveStep.Wait; }
-                    if (status != SocketError.Success) throw Lost(new SocketException((int)status));
-                    if (n == 0) throw Lost(null);
-                    _drained = n < want;
-                }
-                Unmask(room[..n]);
+                int n = TryReadPayload(buffer.GetMemory(limit).Span);
+                if (n < 0) return ReceiveStep.Wait;
                 buffer.Advance(n);
-                _payloadLeft -= n;
-                if (_payloadLeft > 0) continue;
-                _inFrame = false;
-                if (!_frameFin) continue;
-                _inMessage = false;
+                if (_inFrame || _inMessage) continue;
                 return ReceiveStep.Message;
             }
         }
@@ -211,6 +172,41 @@ internal sealed class DirectWebSocket : WebSocket
         {
             throw Lost(ex);
         }
+    }
+
+    /// <summary>
+    /// Reads the current data frame's payload into <paramref name="destination"/> (not empty) from the
+    /// bytes held or one non-blocking receive, unmasked; at the frame's end the frame (and, on its
+    /// last frame, the message) is done. Returns the bytes read, or −1 when the socket is empty
+    /// (wait for the loop, then call again).
+    /// </summary>
+    private int TryReadPayload(Span<byte> destination)
+    {
+        int want = (int)Math.Min(destination.Length, _payloadLeft);
+        int n;
+        if (Buffered > 0)
+        {
+            n = Math.Min(want, Buffered);
+            _rx.AsSpan(_rxStart, n).CopyTo(destination);
+            Consume(n);
+        }
+        else
+        {
+            if (_drained) return -1;
+            n = _socket.Receive(destination[..want], SocketFlags.None, out var status);
+            if (status == SocketError.WouldBlock) { _drained = true; return -1; }
+            if (status != SocketError.Success) throw Lost(new SocketException((int)status));
+            if (n == 0) throw Lost(null);
+            _drained = n < want;
+        }
+        Unmask(destination[..n]);
+        _payloadLeft -= n;
+        if (_payloadLeft == 0)
+        {
+            _inFrame = false;
+            if (_frameFin) _inMessage = false;
+        }
+        return n;
     }
 
     /// <summary>
