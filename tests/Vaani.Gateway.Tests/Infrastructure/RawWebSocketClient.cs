@@ -28,18 +28,7 @@ internal sealed class RawWebSocketClient : IDisposable
     }
 
     /// <summary>Sends one masked text frame.</summary>
-    public Task<int> SendTextAsync(string text)
-    {
-        var payload = Encoding.UTF8.GetBytes(text);
-        var mask = RandomNumberGenerator.GetBytes(4);
-        using var frame = new MemoryStream();
-        frame.WriteByte(0x81);
-        if (payload.Length < 126) frame.WriteByte((byte)(0x80 | payload.Length));
-        else { frame.WriteByte(0x80 | 126); frame.WriteByte((byte)(payload.Length >> 8)); frame.WriteByte((byte)payload.Length); }
-        frame.Write(mask);
-        for (int i = 0; i < payload.Length; i++) frame.WriteByte((byte)(payload[i] ^ mask[i % 4]));
-        return _socket.SendAsync(frame.ToArray());
-    }
+    public Task<int> SendTextAsync(string text) => _socket.SendAsync(ClientFrame.Encode(0x1, Encoding.UTF8.GetBytes(text)));
 
     /// <summary>Reads and discards until the server closes or resets the connection; false on timeout.</summary>
     public async Task<bool> DrainUntilClosedAsync(TimeSpan timeout)

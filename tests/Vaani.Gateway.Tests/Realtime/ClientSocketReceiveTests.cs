@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text;
 using Vaani.Gateway.Realtime;
+using Vaani.Gateway.Tests.Infrastructure;
 using Vaani.Gateway.Transport;
 using Vaani.Workers.Net;
 
@@ -172,9 +173,9 @@ public abstract class ClientSocketReceiveTests : IAsyncLifetime
         var receiving = ReceiveAsync(buffer);
         var part1 = Encoding.UTF8.GetBytes("""{"type":""");
         var part2 = Encoding.UTF8.GetBytes(""" "finalize"}""");
-        await stream.WriteAsync(MaskedFrame(0x1, fin: false, part1));
-        await stream.WriteAsync(MaskedFrame(0x9, fin: true, "hi"u8.ToArray()));
-        await stream.WriteAsync(MaskedFrame(0x0, fin: true, part2));
+        await stream.WriteAsync(ClientFrame.Encode(0x1, part1, fin: false));
+        await stream.WriteAsync(ClientFrame.Encode(0x9, "hi"u8));
+        await stream.WriteAsync(ClientFrame.Encode(0x0, part2));
 
         var message = await receiving;
         Assert.Equal(WebSocketMessageType.Text, message!.Value.Type);
@@ -183,17 +184,6 @@ public abstract class ClientSocketReceiveTests : IAsyncLifetime
         var pong = new byte[4];
         await stream.ReadExactlyAsync(pong).AsTask().WaitAsync(Timeout);
         Assert.Equal(new byte[] { 0x8A, 2, (byte)'h', (byte)'i' }, pong);
-    }
-
-    private static byte[] MaskedFrame(int opcode, bool fin, byte[] payload)
-    {
-        var mask = new byte[] { 0x11, 0x22, 0x33, 0x44 };
-        var frame = new byte[2 + 4 + payload.Length];
-        frame[0] = (byte)((fin ? 0x80 : 0) | opcode);
-        frame[1] = (byte)(0x80 | payload.Length);
-        mask.CopyTo(frame, 2);
-        for (int i = 0; i < payload.Length; i++) frame[6 + i] = (byte)(payload[i] ^ mask[i & 3]);
-        return frame;
     }
 }
 

@@ -12,6 +12,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Vaani.Gateway.Tests.Infrastructure;
 using Vaani.Gateway.Transport;
 using Vaani.Workers.Net;
 
@@ -255,17 +256,8 @@ public sealed class DirectTransportTests : IAsyncLifetime
             return c;
         }
 
-        public async Task SendAsync(int first, byte[] payload, bool masked = true)
-        {
-            var frame = new List<byte> { (byte)(0x80 | first) };
-            byte maskBit = masked ? (byte)0x80 : (byte)0;
-            if (payload.Length < 126) frame.Add((byte)(maskBit | payload.Length));
-            else { frame.Add((byte)(maskBit | 126)); frame.Add((byte)(payload.Length >> 8)); frame.Add((byte)payload.Length); }
-            var mask = RandomNumberGenerator.GetBytes(4);
-            if (masked) frame.AddRange(mask);
-            for (int i = 0; i < payload.Length; i++) frame.Add(masked ? (byte)(payload[i] ^ mask[i % 4]) : payload[i]);
-            await _socket.SendAsync(frame.ToArray());
-        }
+        public async Task SendAsync(int first, byte[] payload, bool masked = true) =>
+            await _socket.SendAsync(ClientFrame.Encode(first, payload, masked: masked));
 
         /// <summary>Reads one server frame (servers never mask; lengths here stay below 64 KiB).</summary>
         public async Task<(int Opcode, byte[] Payload)> ReadFrameAsync()
