@@ -1,22 +1,31 @@
-using System.Buffers;
-
 namespace Vaani.Speech.Streaming;
 
 /// <summary>
 /// Engine-format audio since the last final result, kept so a session can be replayed on another
 /// worker. Positions are byte offsets on the session's engine-format timeline. Memory grows with the
-/// audio actually held (pooled 8 KiB segments) and never beyond <see cref="Capacity"/>, so an idle
-/// session costs nothing here. Not thread-safe: the session calls it under its lock.
+/// audio actually held (8 KiB segments from a <see cref="ReplaySegmentPool"/>) and never beyond
+/// <see cref="Capacity"/>, so an idle session costs nothing here. Not thread-safe: the session calls
+/// it under its lock.
 /// </summary>
 internal sealed class ReplayBuffer : IDisposable
 {
-    private const int SegmentSize = 8192;
+    private const int SegmentSize = ReplaySegmentPool.SegmentSize;
+    private readonly ReplaySegmentPool _pool;
     private readonly Queue<byte[]> _segments = new();
     private int _headOffset;     // bytes of the first segment already trimmed
     private int _tailFill = SegmentSize; // bytes used in the last segment (full when no segment)
     private byte[]? _tail;               // the last segment (a Queue cannot index its end)
 
-    public ReplayBuffer(int capacityBytes) => Capacity = capacityBytes;
+    public ReplayBuffer(int capacityBytes)
+        : this(capacityBytes, ReplaySegmentPool.Shared)
+    {
+    }
+
+    public ReplayBuffer(int capacityBytes, ReplaySegmentPool pool)
+    {
+        Capacity = capacityBytes;
+        _pool = pool;
+    }
 
     public int Capacity { get; }
 
@@ -40,7 +49,7 @@ internal sealed class ReplayBuffer : IDisposable
         {
             if (_tailFill == SegmentSize)
             {
-                _tail = ArrayPool<byte>.Shared.Rent(SegmentSize);
+                _tail = _pool.Rent();
                 _segments.Enqueue(_tail);
                 _tailFill = 0;
             }
@@ -63,7 +72,7 @@ internal sealed class ReplayBuffer : IDisposable
             int used = _segments.Count == 1 ? _tailFill : SegmentSize;
             if (_headOffset < used) break;
             _headOffset -= used;
-            ArrayPool<byte>.Shared.Return(_segments.Dequeue());
+            _pool.Return(_segments.Dequeue());
             if (_segments.Count == 0) { _tail = null; _tailFill = SegmentSize; _headOffset = 0; }
         }
     }
@@ -103,7 +112,7 @@ internal sealed class ReplayBuffer : IDisposable
 
     public void Dispose()
     {
-        while (_segments.Count > 0) ArrayPool<byte>.Shared.Return(_segments.Dequeue());
+        while (_segments.Count > 0) _pool.Return(_segments.Dequeue());
         _tail = null;
         _tailFill = SegmentSize;
         _headOffset = 0;
