@@ -27,6 +27,7 @@ public sealed partial class EventLoop : IDisposable
     private const int Eintr = 4;
     private const int MaxEvents = 256;
 
+    [ThreadStatic] private static EventLoop? t_current;
     private static readonly Lock s_sharedGate = new();
     private static EventLoop[]? s_shared;
     private static int s_nextShared;
@@ -35,6 +36,7 @@ public sealed partial class EventLoop : IDisposable
     private readonly int _wake;
     private readonly ConcurrentDictionary<ulong, SocketWatch> _watches = new();
     private readonly Thread _thread;
+    private readonly List<ILoopFlush> _flushes = []; // loop thread only; one entry per flush asked for this wake-up
     private long _nextId;
     private volatile bool _disposed;
 
@@ -85,6 +87,20 @@ public sealed partial class EventLoop : IDisposable
     /// <summary>True when called on this loop's thread.</summary>
     public bool IsOnLoop => Thread.CurrentThread == _thread;
 
+    /// <summary>The loop whose thread is calling; null off every loop's thread.</summary>
+    public static EventLoop? Current => t_current;
+
+    /// <summary>
+    /// Has <paramref name="flush"/> run on this loop's thread once every event of the current wake-up
+    /// has been handled, before the loop waits again, so writes made while handling several events
+    /// can leave in one system call. Loop thread only; a flush asked for twice runs twice.
+    /// </summary>
+    public void FlushAfterEvents(ILoopFlush flush)
+    {
+        if (!IsOnLoop) throw new InvalidOperationException("a flush after events is asked for on the loop's own thread only");
+        _flushes.Add(flush);
+    }
+
     /// <summary>
     /// Watches <paramref name="socket"/> (switched to non-blocking mode) for reading, and for writing
     /// when <paramref name="writes"/> is true. Leave writes out for a Unix socket whose owner rarely
@@ -132,6 +148,7 @@ public sealed partial class EventLoop : IDisposable
         int size = EventSize;
         int dataOffset = size == 12 ? 4 : 8;
         byte* events = (byte*)NativeMemory.Alloc((nuint)(size * MaxEvents));
+        t_current = this;
         try
         {
             while (!_disposed)
@@ -151,6 +168,10 @@ public sealed partial class EventLoop : IDisposable
                     // Continuations run here; those of async methods never throw (their task holds the error).
                     watch.Signal((flags & (EpollIn | EpollErr | EpollHup | EpollRdHup)) != 0, (flags & (EpollOut | EpollErr | EpollHup)) != 0);
                 }
+                // A flush may ask for another (it can run continuations): the loop takes them all.
+                for (int i = 0; i < _flushes.Count; i++)
+                    _flushes[i].Flush();
+                _flushes.Clear();
             }
         }
         finally

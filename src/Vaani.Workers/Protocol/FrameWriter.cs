@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Vaani.Workers.Net;
 
 namespace Vaani.Workers.Protocol;
 
@@ -12,11 +13,21 @@ namespace Vaani.Workers.Protocol;
 /// when nothing is queued or being written. Pump and direct writes take turns on one lock, so
 /// frames never interleave.
 /// </para>
+/// <para>
+/// On an <see cref="EventLoop"/>'s thread a direct write is corked instead: the frame is added to a
+/// buffer that the loop sends when it has handled every event of its current wake-up. Audio frames
+/// of many sessions that arrived together then reach the worker in one system call and wake it
+/// once, not once per frame; no frame waits longer than the loop takes to handle the events it
+/// woke up with. The cork holds the write lock until it is sent, so frames still never interleave.
+/// </para>
 /// </summary>
-internal sealed class FrameWriter
+internal sealed class FrameWriter : ILoopFlush
 {
     /// <summary>Largest payload <see cref="TryWriteNow"/> takes; larger frames are queued.</summary>
     public const int MaxDirectPayload = 16 * 1024;
+
+    /// <summary>Bytes a cork holds at most; a frame that does not fit sends what is corked first.</summary>
+    public const int CorkBytes = 64 * 1024;
 
     private readonly Channel<Frame> _queue;
     private readonly Stream _stream;
@@ -24,7 +35,9 @@ internal sealed class FrameWriter
     private readonly Stream _raw;
     private readonly Func<Exception> _closedError;
     private readonly SemaphoreSlim _writeLock = new(1, 1); // held by the pump from dequeue to flush, or by a direct write
-    private byte[]? _scratch;                              // a direct write's frame, under the lock
+    private byte[]? _scratch;                              // a direct write's frame or a cork's frames, under the lock
+    private volatile EventLoop? _corkLoop;                 // set while that loop's thread holds the lock for a cork
+    private int _corked;                                   // bytes of _scratch the cork holds
 
     /// <param name="stream">The connection stream; the writer never disposes it.</param>
     /// <param name="capacity">Frames that may wait; senders beyond it wait.</param>
@@ -70,12 +83,23 @@ internal sealed class FrameWriter
     /// <summary>
     /// Writes a frame at once, without waiting, when nothing is queued or being written and the
     /// socket takes it; false (nothing written) otherwise — the caller then uses <see cref="SendAsync"/>.
-    /// A frame the socket takes only in part is finished in the background before anything else.
+    /// A frame the socket takes only in part is finished in the background before anything else. On
+    /// an event loop's thread the frame is corked: it leaves with the others written before the loop
+    /// waits again.
     /// </summary>
     public bool TryWriteNow(FrameType type, uint channel, ReadOnlySpan<byte> payload)
     {
         if (_direct is null || payload.Length > MaxDirectPayload || _queue.Reader.Count != 0 || _queue.Reader.Completion.IsCompleted)
             return false;
+        int length = Frame.HeaderSize + payload.Length;
+        if (_corkLoop is { } corking && corking.IsOnLoop)
+        {
+            // This thread's cork holds the lock: add the frame, after sending what is corked when it is full.
+            if (_corked + length > CorkBytes && !SendCorked())
+                return false;
+            Append(type, channel, payload);
+            return true;
+        }
         if (!_writeLock.Wait(0))
             return false;
         bool release = true;
@@ -83,7 +107,16 @@ internal sealed class FrameWriter
         {
             if (_queue.Reader.Count != 0) // queued meanwhile: it goes first
                 return false;
-            var frame = (_scratch ??= new byte[Frame.HeaderSize + MaxDirectPayload]).AsSpan(0, Frame.HeaderSize + payload.Length);
+            if (EventLoop.Current is { } loop)
+            {
+                _corked = 0;
+                Append(type, channel, payload);
+                _corkLoop = loop;
+                loop.FlushAfterEvents(this);
+                release = false;
+                return true;
+            }
+            var frame = (_scratch ??= new byte[CorkBytes]).AsSpan(0, length);
             FrameCodec.WriteHeader(frame, type, channel, payload.Length);
             payload.CopyTo(frame[Frame.HeaderSize..]);
             int sent = _direct.TrySendNow(frame);
@@ -105,6 +138,54 @@ internal sealed class FrameWriter
             if (release)
                 _writeLock.Release();
         }
+    }
+
+    /// <summary>Sends the cork: the loop has handled the events it woke up with.</summary>
+    void ILoopFlush.Flush()
+    {
+        if (_corkLoop is not { } loop || !loop.IsOnLoop)
+            return; // this cork was sent already (it filled up and the socket did not take all of it)
+        if (SendCorked())
+        {
+            _corkLoop = null;
+            _writeLock.Release();
+        }
+    }
+
+    private void Append(FrameType type, uint channel, ReadOnlySpan<byte> payload)
+    {
+        var frame = (_scratch ??= new byte[CorkBytes]).AsSpan(_corked, Frame.HeaderSize + payload.Length);
+        FrameCodec.WriteHeader(frame, type, channel, payload.Length);
+        payload.CopyTo(frame[Frame.HeaderSize..]);
+        _corked += frame.Length;
+    }
+
+    /// <summary>
+    /// Sends what the cork holds, on its loop's thread. True when the socket took it all: the cork is
+    /// empty and still holds the lock. False otherwise: the cork has ended, and the rest is written in
+    /// the background, which releases the lock (or, the connection being broken, fails the writer).
+    /// </summary>
+    private bool SendCorked()
+    {
+        var corked = _scratch.AsSpan(0, _corked);
+        int sent;
+        try
+        {
+            sent = _direct!.TrySendNow(corked);
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+        {
+            _corkLoop = null;
+            _queue.Writer.TryComplete(ex); // the pump rethrows it: the connection is lost
+            _writeLock.Release();
+            return false;
+        }
+        _corked = 0;
+        if (sent == corked.Length)
+            return true;
+        _corkLoop = null;
+        _ = FinishAsync(corked[sent..].ToArray());
+        return false;
     }
 
     private async Task FinishAsync(byte[] rest)
@@ -145,6 +226,9 @@ internal sealed class FrameWriter
                     _writeLock.Release();
                 }
             }
+            // A cork or the rest of a partly sent frame may still be on its way: done means written.
+            await _writeLock.WaitAsync().ConfigureAwait(false);
+            _writeLock.Release();
         }
         catch (Exception ex)
         {

@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using Vaani.Workers.Client;
 using Vaani.Workers.Protocol;
+using Vaani.Workers.Tests.Infrastructure;
 
 namespace Vaani.Workers.Tests.Client;
 
@@ -14,15 +15,7 @@ public sealed class UnpolledSocketStreamTests : IDisposable
     /// <summary>A connected pair: (client wrapped in the stream under test, accepted server socket).</summary>
     private (UnpolledSocketStream Client, Socket Server) Pair(int? bufferBytes = null)
     {
-        var path = Path.Combine(_dir, "s.sock");
-        using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        listener.Bind(new UnixDomainSocketEndPoint(path));
-        listener.Listen(1);
-        var client = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        client.Connect(new UnixDomainSocketEndPoint(path));
-        var server = listener.Accept();
-        if (bufferBytes is { } size) { client.SendBufferSize = size; server.ReceiveBufferSize = size; }
-        File.Delete(path);
+        var (client, server) = UnixSocketPair.Connect(_dir, bufferBytes);
         return (new UnpolledSocketStream(client), server);
     }
 
