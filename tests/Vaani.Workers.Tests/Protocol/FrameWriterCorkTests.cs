@@ -51,6 +51,14 @@ public sealed class FrameWriterCorkTests : IDisposable
         return await body().ConfigureAwait(false);
     }
 
+    /// <summary>A writer on a Unix socket (through the stream the gateway uses), and the peer it writes to.</summary>
+    private (FrameWriter Writer, UnpolledSocketStream Stream, Socket Server) Connect(int? bufferBytes = null)
+    {
+        var (client, server) = UnixSocketPair.Connect(_dir, bufferBytes);
+        var stream = new UnpolledSocketStream(client);
+        return (new FrameWriter(stream, 16, () => new IOException("closed")), stream, server);
+    }
+
     private static byte[] Payload(int i, int length)
     {
         var payload = new byte[length];
@@ -71,10 +79,9 @@ public sealed class FrameWriterCorkTests : IDisposable
     [Fact]
     public async Task TryWriteNow_OnTheLoopThread_FramesLeaveOnceTheWakeUpIsHandled()
     {
-        var (client, server) = UnixSocketPair.Connect(_dir);
+        var (writer, stream, server) = Connect();
         using var _ = server;
-        await using var stream = new UnpolledSocketStream(client);
-        var writer = new FrameWriter(stream, 16, () => new IOException("closed"));
+        await using var __ = stream;
 
         var (accepted, availableBeforeFlush) = await OnLoopAsync(() =>
         {
@@ -95,10 +102,9 @@ public sealed class FrameWriterCorkTests : IDisposable
     [Fact]
     public async Task TryWriteNow_OffEveryLoop_SendsAtOnce()
     {
-        var (client, server) = UnixSocketPair.Connect(_dir);
+        var (writer, stream, server) = Connect();
         using var _ = server;
-        await using var stream = new UnpolledSocketStream(client);
-        var writer = new FrameWriter(stream, 16, () => new IOException("closed"));
+        await using var __ = stream;
 
         Assert.True(writer.TryWriteNow(FrameType.Audio, 7, Payload(0, 640)));
         Assert.Equal(Frame.HeaderSize + 640, server.Available);
@@ -107,10 +113,9 @@ public sealed class FrameWriterCorkTests : IDisposable
     [Fact]
     public async Task TryWriteNow_MoreThanACorkHolds_SendsTheFullCorkAndKeepsCorking()
     {
-        var (client, server) = UnixSocketPair.Connect(_dir);
+        var (writer, stream, server) = Connect();
         using var _ = server;
-        await using var stream = new UnpolledSocketStream(client);
-        var writer = new FrameWriter(stream, 16, () => new IOException("closed"));
+        await using var __ = stream;
         const int frames = 250, length = 640; // ~160 KiB: two full corks, and part of a third
         int perCork = FrameWriter.CorkBytes / (Frame.HeaderSize + length);
 
@@ -136,10 +141,9 @@ public sealed class FrameWriterCorkTests : IDisposable
     [Fact]
     public async Task CorkedDirectAndQueuedFramesMixed_SlowReader_AllArriveWholeInOrder()
     {
-        var (client, server) = UnixSocketPair.Connect(_dir, bufferBytes: 8192);
+        var (writer, stream, server) = Connect(bufferBytes: 8192);
         using var _ = server;
-        await using var stream = new UnpolledSocketStream(client);
-        var writer = new FrameWriter(stream, 16, () => new IOException("closed"));
+        await using var __ = stream;
         const int frames = 3_000;
         var reader = Task.Run(async () =>
         {
