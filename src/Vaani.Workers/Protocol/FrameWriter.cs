@@ -107,18 +107,17 @@ internal sealed class FrameWriter : ILoopFlush
         {
             if (_queue.Reader.Count != 0) // queued meanwhile: it goes first
                 return false;
+            _corked = 0;
+            Append(type, channel, payload);
             if (EventLoop.Current is { } loop)
             {
-                _corked = 0;
-                Append(type, channel, payload);
                 _corkLoop = loop;
                 loop.FlushAfterEvents(this);
                 release = false;
                 return true;
             }
-            var frame = (_scratch ??= new byte[CorkBytes]).AsSpan(0, length);
-            FrameCodec.WriteHeader(frame, type, channel, payload.Length);
-            payload.CopyTo(frame[Frame.HeaderSize..]);
+            var frame = _scratch.AsSpan(0, _corked);
+            _corked = 0;
             int sent = _direct.TrySendNow(frame);
             if (sent == frame.Length)
                 return true;
