@@ -108,6 +108,9 @@ public sealed class FrameWriterCorkTests : IDisposable
 
         Assert.True(writer.TryWriteNow(FrameType.Audio, 7, Payload(0, 640)));
         Assert.Equal(Frame.HeaderSize + 640, server.Available);
+        var frame = Assert.Single(await ReadFramesAsync(server, 1).WaitAsync(Timeout));
+        Assert.Equal((FrameType.Audio, 7u), (frame.Type, frame.Channel));
+        Assert.Equal(Payload(0, 640), frame.Payload.ToArray());
     }
 
     [Fact]
