@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Vaani.Engines;
 using Vaani.Workers.Client;
+using Vaani.Testing;
 using Vaani.Workers.Supervision;
 using Vaani.Workers.Tests.Infrastructure;
 

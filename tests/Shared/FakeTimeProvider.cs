@@ -1,4 +1,4 @@
-namespace Vaani.Workers.Tests.Infrastructure;
+namespace Vaani.Testing;
 
 /// <summary>
 /// Manual time for tests: timers fire only inside <see cref="Advance"/>, in due order.
