@@ -11,6 +11,7 @@ using Vaani.Gateway.Compat.Deepgram;
 using Vaani.Gateway.Compat.OpenAI;
 using Vaani.Gateway.Control;
 using Vaani.Gateway.Http;
+using Vaani.Gateway.Realtime;
 using Vaani.Gateway.Routing;
 using Vaani.Gateway.Stt;
 using Vaani.Gateway.Transport;
@@ -55,6 +56,8 @@ public static class GatewayApp
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(router);
         builder.Services.AddSingleton(TimeProvider.System);
+        // Idle timeouts and keepalives of every connection share one timer (Realtime/Ticker.cs).
+        builder.Services.AddSingleton(sp => new Ticker(TimeSpan.FromSeconds(1), sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<AdmissionController>();
         if (control is null)
         {
@@ -106,7 +109,7 @@ public static class GatewayApp
         });
         if (control is not null) app.UseSnapshotAgeHeader(control);
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = options.KeepAliveInterval });
-        if (direct) app.UseMiddleware<DirectWebSocketMiddleware>(options.KeepAliveInterval);
+        if (direct) app.UseMiddleware<DirectWebSocketMiddleware>(options.KeepAliveInterval, app.Services.GetRequiredService<Ticker>());
         app.UseMiddleware<LeaveEventLoopMiddleware>();
         app.Map("/v1/stt/stream", (HttpContext ctx) => app.Services.GetRequiredService<SttStreamEndpoint>().HandleAsync(ctx));
         app.MapPost("/v1/stt", (HttpContext ctx) => app.Services.GetRequiredService<SttBatchEndpoint>().HandleAsync(ctx));

@@ -17,7 +17,7 @@ namespace Vaani.Gateway.Stt;
 /// Native streaming STT: <c>GET /v1/stt/stream</c> (WebSocket). A thin adapter over
 /// <see cref="SttStreamSession"/>: it validates, admits, paces, maps events to JSON and flushes on close.
 /// </summary>
-internal sealed class SttStreamEndpoint(IEngineRouter router, ISessionGuard guard, GatewayOptions options, DrainSignal drain, TimeProvider time)
+internal sealed class SttStreamEndpoint(IEngineRouter router, ISessionGuard guard, GatewayOptions options, DrainSignal drain, TimeProvider time, Ticker ticker)
 {
     public async Task HandleAsync(HttpContext ctx)
     {
@@ -154,11 +154,11 @@ internal sealed class SttStreamEndpoint(IEngineRouter router, ISessionGuard guar
         var pacer = new RealtimePacer(options.RealtimeBurst, time);
         var ct = client.Aborted;
         long lastActivity = time.GetTimestamp();
-        using var idle = new Timer(_ =>
+        using var idle = ticker.Register(now =>
         {
-            if (time.GetElapsedTime(Volatile.Read(ref lastActivity)) > options.IdleTimeout)
+            if (time.GetElapsedTime(Volatile.Read(ref lastActivity), now) > options.IdleTimeout)
                 _ = client.CloseWithErrorAsync(CloseCodes.BadInput, "idle_timeout", $"no audio or keepalive for {options.IdleTimeout.TotalSeconds:0} s", options.FlushTimeout);
-        }, null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+        });
         int remainder = 0; // bytes of a partial frame carried between messages, for duration accounting
         try
         {

@@ -5,6 +5,7 @@ using System.Net.WebSockets;
 using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Text;
+using Vaani.Gateway.Realtime;
 using Vaani.Workers.Net;
 
 namespace Vaani.Gateway.Transport;
@@ -36,7 +37,9 @@ internal sealed class DirectWebSocket : WebSocket
     private readonly SocketWatch _watch;
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly object _stateGate = new();
-    private readonly Timer? _keepAlive;
+    private readonly IDisposable? _keepAlive;
+    private readonly int _ticksPerKeepAlive;
+    private int _ticksSinceKeepAlive;
     private volatile WebSocketState _state = WebSocketState.Open;
     private WebSocketCloseStatus? _closeStatus;
     private string? _closeDescription;
@@ -55,13 +58,26 @@ internal sealed class DirectWebSocket : WebSocket
     private bool _inMessage;
     private WebSocketMessageType _messageType;
 
-    public DirectWebSocket(SocketWatch watch, string? subProtocol, TimeSpan keepAliveInterval)
+    /// <param name="keepAliveInterval">Time between keepalive pongs; zero sends none.</param>
+    /// <param name="ticker">Times the keepalives (to its resolution); required when <paramref name="keepAliveInterval"/> is positive.</param>
+    public DirectWebSocket(SocketWatch watch, string? subProtocol, TimeSpan keepAliveInterval, Ticker? ticker = null)
     {
         _watch = watch;
         _socket = watch.Socket;
         SubProtocol = subProtocol;
         if (keepAliveInterval > TimeSpan.Zero)
-            _keepAlive = new Timer(static s => ((DirectWebSocket)s!).SendKeepAlive(), this, keepAliveInterval, keepAliveInterval);
+        {
+            ArgumentNullException.ThrowIfNull(ticker);
+            _ticksPerKeepAlive = (int)Math.Max(1, Math.Ceiling(keepAliveInterval / ticker.Period));
+            _keepAlive = ticker.Register(_ => OnTick());
+        }
+    }
+
+    private void OnTick()
+    {
+        if (++_ticksSinceKeepAlive < _ticksPerKeepAlive) return;
+        _ticksSinceKeepAlive = 0;
+        SendKeepAlive();
     }
 
     public override WebSocketCloseStatus? CloseStatus => _closeStatus;

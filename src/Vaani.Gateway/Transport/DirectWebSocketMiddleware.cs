@@ -4,6 +4,7 @@ using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Net.Http.Headers;
+using Vaani.Gateway.Realtime;
 
 namespace Vaani.Gateway.Transport;
 
@@ -14,14 +15,14 @@ namespace Vaani.Gateway.Transport;
 /// gets a <see cref="DirectWebSocket"/> on it. Endpoints call <c>AcceptWebSocketAsync</c> as before.
 /// Any other request, and an accept that asks for compression, keeps ASP.NET Core's WebSocket.
 /// </summary>
-internal sealed class DirectWebSocketMiddleware(RequestDelegate next, TimeSpan keepAliveInterval)
+internal sealed class DirectWebSocketMiddleware(RequestDelegate next, TimeSpan keepAliveInterval, Ticker ticker)
 {
     public Task InvokeAsync(HttpContext context)
     {
         if (context.Features.Get<DirectConnection>() is { } connection &&
             context.Features.Get<IHttpWebSocketFeature>() is { IsWebSocketRequest: true } inner &&
             context.Features.Get<IHttpUpgradeFeature>() is { IsUpgradableRequest: true } upgrade)
-            context.Features.Set<IHttpWebSocketFeature>(new Feature(context, inner, upgrade, connection, keepAliveInterval));
+            context.Features.Set<IHttpWebSocketFeature>(new Feature(context, inner, upgrade, connection, keepAliveInterval, ticker));
         return next(context);
     }
 
@@ -30,7 +31,7 @@ internal sealed class DirectWebSocketMiddleware(RequestDelegate next, TimeSpan k
     internal static string AcceptKey(string key) =>
         Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")));
 
-    private sealed class Feature(HttpContext context, IHttpWebSocketFeature inner, IHttpUpgradeFeature upgrade, DirectConnection connection, TimeSpan keepAliveInterval)
+    private sealed class Feature(HttpContext context, IHttpWebSocketFeature inner, IHttpUpgradeFeature upgrade, DirectConnection connection, TimeSpan keepAliveInterval, Ticker ticker)
         : IHttpWebSocketFeature
     {
         public bool IsWebSocketRequest => true;
@@ -48,7 +49,7 @@ internal sealed class DirectWebSocketMiddleware(RequestDelegate next, TimeSpan k
             await connection.StopReadingAsync().ConfigureAwait(false);
             await upgrade.UpgradeAsync().ConfigureAwait(false); // sends the 101
             var watch = await connection.DetachAsync().ConfigureAwait(false);
-            return new DirectWebSocket(watch, acceptContext.SubProtocol, acceptContext.KeepAliveInterval ?? keepAliveInterval);
+            return new DirectWebSocket(watch, acceptContext.SubProtocol, acceptContext.KeepAliveInterval ?? keepAliveInterval, ticker);
         }
     }
 }

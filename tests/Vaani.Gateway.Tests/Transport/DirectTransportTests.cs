@@ -12,6 +12,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Vaani.Gateway.Realtime;
 using Vaani.Gateway.Tests.Infrastructure;
 using Vaani.Gateway.Transport;
 using Vaani.Workers.Net;
@@ -27,6 +28,7 @@ public sealed class DirectTransportTests : IAsyncLifetime
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
     private WebApplication _app = null!;
+    private readonly Ticker _ticker = new(TimeSpan.FromSeconds(1));
     private Uri _base = null!;
     private readonly TaskCompletionSource<Exception?> _serverEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -38,7 +40,7 @@ public sealed class DirectTransportTests : IAsyncLifetime
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         _app = builder.Build();
         _app.UseWebSockets();
-        _app.UseMiddleware<DirectWebSocketMiddleware>(TimeSpan.Zero);
+        _app.UseMiddleware<DirectWebSocketMiddleware>(TimeSpan.Zero, _ticker);
         _app.Map("/echo", EchoAsync);
         _app.MapGet("/text", () => "hello over the direct transport");
         _app.MapGet("/download", async (HttpContext ctx) =>
@@ -63,7 +65,11 @@ public sealed class DirectTransportTests : IAsyncLifetime
         _base = new Uri(address);
     }
 
-    public async Task DisposeAsync() => await _app.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        await _app.DisposeAsync();
+        _ticker.Dispose();
+    }
 
     /// <summary>Tells the client which WebSocket it got (unless ?quiet), then echoes whole messages until the client closes.</summary>
     private async Task EchoAsync(HttpContext ctx)

@@ -18,11 +18,12 @@ namespace Vaani.Gateway.Compat.Deepgram;
 /// <see cref="SttStreamSession"/> — one session per channel with <c>multichannel=true</c>, else one
 /// session with the channels mixed — that speaks Deepgram's messages and close codes.
 /// </summary>
-internal sealed class DeepgramListenSocket(IEngineRouter router, ISessionGuard guard, GatewayOptions options, CompatOptions compat, ICompatModelMap models, DrainSignal drain, TimeProvider time)
+internal sealed class DeepgramListenSocket(IEngineRouter router, ISessionGuard guard, GatewayOptions options, CompatOptions compat, ICompatModelMap models, DrainSignal drain, TimeProvider time, Ticker ticker)
 {
     private GatewayOptions Options => options;
     private CompatOptions Compat => compat;
     private TimeProvider Time => time;
+    private Ticker Ticker => ticker;
 
     public async Task HandleAsync(HttpContext ctx)
     {
@@ -209,12 +210,12 @@ internal sealed class DeepgramListenSocket(IEngineRouter router, ISessionGuard g
             using var buffer = new MessageBuffer();
             var pacer = new RealtimePacer(o.RealtimeBurst, owner.Time);
             long lastActivity = owner.Time.GetTimestamp();
-            using var idle = new Timer(_ =>
+            using var idle = owner.Ticker.Register(now =>
             {
                 // Deepgram closes with 1011 NET-0001 when neither audio nor a KeepAlive arrives in time.
-                if (owner.Time.GetElapsedTime(Volatile.Read(ref lastActivity)) > owner.Compat.NoAudioTimeout)
+                if (owner.Time.GetElapsedTime(Volatile.Read(ref lastActivity), now) > owner.Compat.NoAudioTimeout)
                     _ = client.CloseAsync(CloseCodes.Internal, "NET-0001", $"did not receive audio data or a text message within {owner.Compat.NoAudioTimeout.TotalSeconds:0} s", o.FlushTimeout);
-            }, null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+            });
             var ct = client.Aborted;
             var deinterleaved = new ArrayBufferWriter<byte>[query.Multichannel ? query.Channels : 0];
             try
