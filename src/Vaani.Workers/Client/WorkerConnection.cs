@@ -273,10 +273,15 @@ public sealed class WorkerConnection : IAsyncDisposable
             Fail(Lost($"no frame or pong for {silent.TotalSeconds:0.0} s (liveness timeout {Options.LivenessTimeout.TotalSeconds:0.0} s); the worker is stalled"));
             return;
         }
-        var nonce = new byte[8];
-        BinaryPrimitives.WriteInt64LittleEndian(nonce, Interlocked.Increment(ref _pingNonce));
-        // Best effort: a full queue means frames are flowing anyway, and the next tick pings again.
-        Writer.TrySend(new Frame(FrameType.Ping, 0, nonce));
+        // A frame received within the last interval shows the worker alive: a busy connection is
+        // not pinged (the ping and its pong would wake both processes for nothing).
+        if (silent >= Options.PingInterval)
+        {
+            var nonce = new byte[8];
+            BinaryPrimitives.WriteInt64LittleEndian(nonce, Interlocked.Increment(ref _pingNonce));
+            // Best effort: a full queue means frames are flowing anyway, and the next tick pings again.
+            Writer.TrySend(new Frame(FrameType.Ping, 0, nonce));
+        }
         foreach (var channel in _channels.Values)
             channel.CheckProgress(now);
     }
