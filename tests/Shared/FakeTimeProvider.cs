@@ -1,15 +1,16 @@
 namespace Vaani.Testing;
 
 /// <summary>
-/// Manual time for tests: timers fire only inside <see cref="Advance"/>, in due order.
-/// (Microsoft.Extensions.TimeProvider.Testing is not available from the package source.)
+/// Manual time for tests: timers fire only inside <see cref="Advance"/>, in due order, except that
+/// a timer set to fire after zero fires at once, inside the call that set it (as a real timer
+/// would, soon after). (Microsoft.Extensions.TimeProvider.Testing is not available from the package source.)
 /// </summary>
-internal sealed class FakeTimeProvider : TimeProvider
+internal sealed class FakeTimeProvider(DateTimeOffset? start = null) : TimeProvider
 {
     private readonly object _gate = new();
     private readonly List<FakeTimer> _timers = [];
     private readonly List<(Func<TimeSpan, bool> Match, TaskCompletionSource Done)> _waiters = [];
-    private DateTimeOffset _now = new(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    private DateTimeOffset _now = start ?? new(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
     public override DateTimeOffset GetUtcNow()
     {
@@ -106,6 +107,8 @@ internal sealed class FakeTimeProvider : TimeProvider
         public bool Change(TimeSpan dueTime, TimeSpan period)
         {
             owner.Schedule(this, dueTime, period);
+            if (dueTime == TimeSpan.Zero)
+                owner.Advance(TimeSpan.Zero);
             return true;
         }
 

@@ -3,13 +3,14 @@ using Vaani.Control.Auth;
 using Vaani.Control.Domain;
 using Vaani.Control.Store;
 using Vaani.Control.Tests.Support;
+using Vaani.Testing;
 
 namespace Vaani.Control.Tests.Admin;
 
 public sealed class ControlServiceTests : IAsyncLifetime
 {
     private readonly string _dir = TestData.TempDir();
-    private readonly ManualTimeProvider _time = new(TestData.T0);
+    private readonly FakeTimeProvider _time = new(TestData.T0);
     private SqliteControlStore _store = null!;
     private ControlService _service = null!;
     private AuthenticatedKey _root = null!;

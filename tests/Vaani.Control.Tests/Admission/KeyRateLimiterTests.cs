@@ -1,12 +1,13 @@
 using Vaani.Control.Admission;
 using Vaani.Control.Domain;
 using Vaani.Control.Tests.Support;
+using Vaani.Testing;
 
 namespace Vaani.Control.Tests.Admission;
 
 public sealed class KeyRateLimiterTests
 {
-    private readonly ManualTimeProvider _time = new(TestData.T0);
+    private readonly FakeTimeProvider _time = new(TestData.T0);
 
     [Fact]
     public void TryAcquire_BurstBeyondRate_RefusedWithRetryAfterThenRefilled()

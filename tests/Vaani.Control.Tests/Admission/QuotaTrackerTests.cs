@@ -2,13 +2,14 @@ using Vaani.Control.Admission;
 using Vaani.Control.Domain;
 using Vaani.Control.Snapshots;
 using Vaani.Control.Tests.Support;
+using Vaani.Testing;
 
 namespace Vaani.Control.Tests.Admission;
 
 public sealed class QuotaTrackerTests
 {
     private static readonly TenantId Acme = new("acme");
-    private readonly ManualTimeProvider _time = new(new DateTimeOffset(2026, 11, 22, 18, 0, 0, TimeSpan.Zero));
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 22, 18, 0, 0, TimeSpan.Zero));
 
     private ControlSnapshot Snapshot(TenantQuotas quotas, UsageTotals? usage = null) => new()
     {

@@ -2,12 +2,13 @@ using Vaani.Control.Auth;
 using Vaani.Control.Domain;
 using Vaani.Control.Snapshots;
 using Vaani.Control.Tests.Support;
+using Vaani.Testing;
 
 namespace Vaani.Control.Tests.Auth;
 
 public sealed class KeyAuthenticatorTests
 {
-    private readonly ManualTimeProvider _time = new(TestData.T0);
+    private readonly FakeTimeProvider _time = new(TestData.T0);
     private readonly TokenIssuer _tokens;
     private readonly KeyAuthenticator _auth;
     private readonly (Domain.ApiKey Key, string Secret) _stt = TestData.Key("acme", ApiKeyScopes.Stt);

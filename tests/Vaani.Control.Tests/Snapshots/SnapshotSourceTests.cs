@@ -3,13 +3,14 @@ using Vaani.Control.Domain;
 using Vaani.Control.Snapshots;
 using Vaani.Control.Store;
 using Vaani.Control.Tests.Support;
+using Vaani.Testing;
 
 namespace Vaani.Control.Tests.Snapshots;
 
 public sealed class SnapshotSourceTests : IAsyncLifetime
 {
     private readonly string _dir = TestData.TempDir();
-    private readonly ManualTimeProvider _time = new(TestData.T0);
+    private readonly FakeTimeProvider _time = new(TestData.T0);
     private SqliteControlStore _store = null!;
     private FlakyLoader _loader = null!;
     private (ApiKey Key, string Secret) _key;
