@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text;
@@ -29,12 +28,9 @@ public abstract class ClientSocketReceiveTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var connect = new TcpClient();
-        var accepting = listener.AcceptTcpClientAsync();
-        await connect.ConnectAsync(IPAddress.Loopback, ((IPEndPoint)listener.LocalEndpoint).Port);
-        _accepted = await accepting;
+        var pair = await LoopbackTcpPair.ConnectAsync();
+        var connect = pair.Client;
+        _accepted = pair.Server;
         _server = CreateServer(_accepted);
         _peerStream = connect.GetStream();
         _peer = WebSocket.CreateFromStream(_peerStream, new WebSocketCreationOptions { IsServer = false, KeepAliveInterval = TimeSpan.Zero });
@@ -209,14 +205,9 @@ public sealed class ClientSocketLifetimeTests
     [Fact]
     public async Task DisposeAsync_AfterCloseThePeerNeverAnswers_SocketIsCollectable()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        using var connect = new TcpClient();
-        var accepting = listener.AcceptTcpClientAsync();
-        await connect.ConnectAsync(IPAddress.Loopback, ((IPEndPoint)listener.LocalEndpoint).Port);
-        using var accepted = await accepting;
+        using var pair = await LoopbackTcpPair.ConnectAsync();
         // The peer is a bare TCP client: it never reads, so it never answers the close frame.
-        var weak = await CloseAndDisposeAsync(accepted.GetStream());
+        var weak = await CloseAndDisposeAsync(pair.Server.GetStream());
 
         for (int i = 0; i < 20 && weak.IsAlive; i++)
         {

@@ -1,6 +1,5 @@
-using System.Net;
-using System.Net.Sockets;
 using Vaani.Gateway.Realtime;
+using Vaani.Gateway.Tests.Infrastructure;
 using Vaani.Gateway.Transport;
 using Vaani.Testing;
 using Vaani.Workers.Net;
@@ -101,13 +100,9 @@ public sealed class TickerTests
     public async Task DirectWebSocket_KeepAliveInterval_SendsAnUnsolicitedPongEveryIntervalOnTheTicker()
     {
         using var ticker = new Ticker(Second, _time);
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        using var peer = new TcpClient();
-        var accepting = listener.AcceptTcpClientAsync();
-        await peer.ConnectAsync(IPAddress.Loopback, ((IPEndPoint)listener.LocalEndpoint).Port);
-        using var accepted = await accepting;
-        using var socket = new DirectWebSocket(EventLoop.Shared(1)!.Watch(accepted.Client, writes: true), null, TimeSpan.FromMilliseconds(1500), ticker);
+        using var pair = await LoopbackTcpPair.ConnectAsync();
+        using var socket = new DirectWebSocket(EventLoop.Shared(1)!.Watch(pair.Server.Client, writes: true), null, TimeSpan.FromMilliseconds(1500), ticker);
+        var peer = pair.Client;
         var stream = peer.GetStream();
 
         _time.Advance(2 * Second);
