@@ -29,9 +29,10 @@ internal sealed class HostedSttSession : IHostedChannel
     /// <summary>
     /// Longest consumed audio waits before its credit goes back. Credit is batched (one frame per
     /// quarter window or per interval instead of one per audio frame) because every frame costs both
-    /// processes a wake-up; the interval keeps the gateway's progress watch fed when audio trickles.
+    /// processes a wake-up; the interval keeps the gateway's progress watch (10 s) fed when audio
+    /// trickles. At 1 s a real-time stream's credit costs the gateway one wake-up a second, not five.
     /// </summary>
-    internal static readonly TimeSpan CreditInterval = TimeSpan.FromMilliseconds(200);
+    internal static readonly TimeSpan CreditInterval = TimeSpan.FromMilliseconds(1000);
 
     public HostedSttSession(uint channel, ISpeechToTextEngine engine, SttSessionOptions options, WorkerConnectionHandler connection, int window, CancellationToken connectionToken)
     {
