@@ -126,6 +126,24 @@ public sealed class ClientSocket : IAsyncDisposable
     }
 
     /// <summary>
+    /// Has binary messages that arrive while a receive waits on the event loop handed to
+    /// <paramref name="handler"/> right there, on the loop's thread, instead of completing the
+    /// receive: the receiving method is not resumed once per audio frame. The payload is valid
+    /// during the call only. The handler returns true to go on that way, false when its caller now
+    /// has something to await (backpressure, pacing): the waiting receive then completes with an
+    /// empty binary message, the one just handled being done. A handler that throws fails the
+    /// receive. Null stops it. Returns false (and binary messages keep coming from
+    /// <see cref="ReceiveAsync"/>) on a socket other than the gateway's direct one, and for
+    /// receives given a token other than <see cref="Aborted"/>.
+    /// </summary>
+    public bool HandleBinaryInline(Func<ReadOnlyMemory<byte>, bool>? handler)
+    {
+        if (_direct is null) return false;
+        _direct.BinaryHandler = handler;
+        return true;
+    }
+
+    /// <summary>
     /// Any WebSocket, and what <see cref="DirectReceiver"/> leaves to it (control frames, errors): it
     /// continues a message already begun, after the bytes already in the buffer.
     /// </summary>
@@ -148,7 +166,8 @@ public sealed class ClientSocket : IAsyncDisposable
     /// Receives on a <see cref="DirectWebSocket"/>: a message's data frames are read synchronously
     /// (<see cref="DirectWebSocket.TryReceiveMessage"/>), and a receive that has to wait for the
     /// socket completes through this one reusable source when the loop signals it, so a message
-    /// costs no allocation and no <c>async</c> method suspending on the way.
+    /// costs no allocation and no <c>async</c> method suspending on the way. Binary messages read
+    /// on the loop go to <see cref="BinaryHandler"/> when one is set (<see cref="HandleBinaryInline"/>).
     /// </summary>
     private sealed class DirectReceiver : IValueTaskSource<Received>
     {
@@ -162,6 +181,9 @@ public sealed class ClientSocket : IAsyncDisposable
         private MessageBuffer? _buffer;
         private int _maxBytes, _maxTextBytes;
         private CancellationToken _ct;
+
+        /// <summary>Takes binary messages read on the loop; false: complete the receive (see <see cref="HandleBinaryInline"/>).</summary>
+        public Func<ReadOnlyMemory<byte>, bool>? BinaryHandler { get; set; }
 
         public DirectReceiver(ClientSocket owner, DirectWebSocket socket)
         {
@@ -194,14 +216,26 @@ public sealed class ClientSocket : IAsyncDisposable
             try
             {
                 _wait.GetAwaiter().GetResult();
-                switch (Run(out var message))
+                while (true)
                 {
-                    case Progress.Done:
-                        _core.SetResult(message);
-                        break;
-                    case Progress.General:
-                        _ = CompleteFromAsync(_owner.ReceiveGeneralAsync(_buffer!, _maxBytes, _maxTextBytes, _ct));
-                        break;
+                    switch (Run(out var message))
+                    {
+                        case Progress.Done:
+                            if (message!.Value.Type == WebSocketMessageType.Binary && BinaryHandler is { } handler)
+                            {
+                                bool more = handler(message.Value.Payload);
+                                _buffer!.Release(); // as the next ReceiveAsync would
+                                if (more) continue;
+                                message = (WebSocketMessageType.Binary, ReadOnlyMemory<byte>.Empty);
+                            }
+                            _core.SetResult(message);
+                            return;
+                        case Progress.General:
+                            _ = CompleteFromAsync(_owner.ReceiveGeneralAsync(_buffer!, _maxBytes, _maxTextBytes, _ct));
+                            return;
+                        default:
+                            return; // waiting again: this method runs once more when the socket has data
+                    }
                 }
             }
             catch (Exception ex)

@@ -160,24 +160,49 @@ internal sealed class SttStreamEndpoint(IEngineRouter router, ISessionGuard guar
                 _ = client.CloseWithErrorAsync(CloseCodes.BadInput, "idle_timeout", $"no audio or keepalive for {options.IdleTimeout.TotalSeconds:0} s", options.FlushTimeout);
         });
         int remainder = 0; // bytes of a partial frame carried between messages, for duration accounting
+        ValueTask pendingSend = default;
+        var pendingWait = TimeSpan.Zero;
+        bool suspended = false;
+
+        // One audio message: here, or on the event loop as it arrives (HandleBinaryInline), where it
+        // costs no resumption of this method. False: the session is full or the client is ahead
+        // of real time, and this method awaits that before reading on.
+        bool TakeAudio(ReadOnlyMemory<byte> payload)
+        {
+            Volatile.Write(ref lastActivity, time.GetTimestamp());
+            if (payload.IsEmpty) return true;
+            var send = session.SendAudioAsync(payload, ct);
+            long bytes = payload.Length + remainder;
+            remainder = (int)(bytes % format.BytesPerFrame);
+            var wait = pacer.Add(format.DurationOf(bytes - remainder));
+            if (send.IsCompletedSuccessfully && wait <= TimeSpan.Zero)
+            {
+                send.GetAwaiter().GetResult();
+                return true;
+            }
+            (pendingSend, pendingWait, suspended) = (send, wait, true);
+            return false;
+        }
+
+        client.HandleBinaryInline(TakeAudio);
         try
         {
             while (true)
             {
                 var message = await client.ReceiveAsync(buffer, options.MaxAudioMessageBytes, options.MaxTextMessageBytes, ct);
                 if (message is null) return ReceiveOutcome.ClientClosed;
-                Volatile.Write(ref lastActivity, time.GetTimestamp());
                 var (type, payload) = message.Value;
                 if (type == WebSocketMessageType.Binary)
                 {
-                    if (payload.IsEmpty) continue;
-                    await session.SendAudioAsync(payload, ct);
-                    long bytes = payload.Length + remainder;
-                    remainder = (int)(bytes % format.BytesPerFrame);
-                    var wait = pacer.Add(format.DurationOf(bytes - remainder));
-                    if (wait > TimeSpan.Zero) await Task.Delay(wait, time, ct);
+                    // Suspended: the inline handler took the audio and completed this receive with an empty message.
+                    if (!suspended && TakeAudio(payload)) continue;
+                    suspended = false;
+                    await pendingSend;
+                    pendingSend = default;
+                    if (pendingWait > TimeSpan.Zero) await Task.Delay(pendingWait, time, ct);
                     continue;
                 }
+                Volatile.Write(ref lastActivity, time.GetTimestamp());
                 switch (ParseControl(payload.Span))
                 {
                     case "keepalive": break;
@@ -201,6 +226,10 @@ internal sealed class SttStreamEndpoint(IEngineRouter router, ISessionGuard guar
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or System.Threading.Channels.ChannelClosedException)
         {
             return client.Aborted.IsCancellationRequested || ex is WebSocketException ? ReceiveOutcome.Gone : ReceiveOutcome.ClientClosed;
+        }
+        finally
+        {
+            client.HandleBinaryInline(null);
         }
     }
 

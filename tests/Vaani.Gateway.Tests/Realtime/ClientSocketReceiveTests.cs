@@ -47,7 +47,13 @@ public abstract class ClientSocketReceiveTests : IAsyncLifetime
         _accepted.Dispose();
     }
 
-    private Task<(WebSocketMessageType Type, ReadOnlyMemory<byte> Payload)?> ReceiveAsync(MessageBuffer buffer, int maxBytes = 256 * 1024, int maxTextBytes = 64 * 1024) =>
+    /// <summary>The socket under test.</summary>
+    protected ClientSocket Socket => _socket;
+
+    /// <summary>The client end (the runtime's client WebSocket).</summary>
+    protected WebSocket Peer => _peer;
+
+    protected Task<(WebSocketMessageType Type, ReadOnlyMemory<byte> Payload)?> ReceiveAsync(MessageBuffer buffer, int maxBytes = 256 * 1024, int maxTextBytes = 64 * 1024) =>
         _socket.ReceiveAsync(buffer, maxBytes, maxTextBytes, CancellationToken.None).AsTask().WaitAsync(Timeout);
 
     [Fact]
@@ -187,12 +193,115 @@ public sealed class ClientSocketReceiveOnRuntimeWebSocketTests : ClientSocketRec
 {
     protected override WebSocket CreateServer(TcpClient accepted) =>
         WebSocket.CreateFromStream(accepted.GetStream(), new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = TimeSpan.Zero });
+
+    [Fact]
+    public async Task HandleBinaryInline_OnRuntimeWebSocket_NotTakenAndMessagesComeFromReceive()
+    {
+        var handled = 0;
+        Assert.False(Socket.HandleBinaryInline(_ => { handled++; return true; }));
+        using var buffer = new MessageBuffer();
+        var receiving = ReceiveAsync(buffer);
+        await Peer.SendAsync(new byte[] { 4, 5 }, WebSocketMessageType.Binary, endOfMessage: true, CancellationToken.None);
+        Assert.Equal(new byte[] { 4, 5 }, (await receiving)!.Value.Payload.ToArray());
+        Assert.Equal(0, handled);
+    }
 }
 
 public sealed class ClientSocketReceiveOnDirectWebSocketTests : ClientSocketReceiveTests
 {
     protected override WebSocket CreateServer(TcpClient accepted) =>
         new DirectWebSocket(EventLoop.Shared(1)!.Watch(accepted.Client, writes: true), null, TimeSpan.Zero);
+
+    /// <summary>
+    /// Binary messages that arrive while a receive waits go to the handler, on the event loop's
+    /// thread, in order, and the receive stays pending; the next text message completes it.
+    /// </summary>
+    [Fact]
+    public async Task HandleBinaryInline_BinaryWhileWaiting_HandledOnLoopInOrderReceiveGetsText()
+    {
+        var seen = new List<byte[]>();
+        var onLoop = true;
+        Assert.True(Socket.HandleBinaryInline(payload =>
+        {
+            onLoop &= EventLoop.Current is not null;
+            lock (seen) seen.Add(payload.ToArray());
+            return true;
+        }));
+        using var buffer = new MessageBuffer();
+        var receiving = ReceiveAsync(buffer);
+        for (byte i = 1; i <= 20; i++)
+            await Peer.SendAsync(Enumerable.Repeat(i, 640).ToArray(), WebSocketMessageType.Binary, endOfMessage: true, CancellationToken.None);
+        await Peer.SendAsync("""{"type":"finalize"}"""u8.ToArray(), WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
+
+        var message = await receiving;
+        Assert.Equal(WebSocketMessageType.Text, message!.Value.Type);
+        Assert.Equal("""{"type":"finalize"}""", Encoding.UTF8.GetString(message.Value.Payload.Span));
+        Assert.True(onLoop, "the handler ran off the event loop's thread");
+        lock (seen)
+        {
+            Assert.Equal(20, seen.Count);
+            for (int i = 0; i < 20; i++) Assert.All(seen[i], b => Assert.Equal((byte)(i + 1), b));
+        }
+    }
+
+    /// <summary>
+    /// A handler that returns false completes the waiting receive with an empty binary message, once;
+    /// the messages after it come from the next receives (or the handler, while one waits), every
+    /// one once and in order.
+    /// </summary>
+    [Fact]
+    public async Task HandleBinaryInline_HandlerAsksToStop_ReceiveCompletesEmptyAndNothingLost()
+    {
+        var order = new List<byte>();
+        int calls = 0;
+        Socket.HandleBinaryInline(payload =>
+        {
+            lock (order) order.Add(payload.Span[0]);
+            return Interlocked.Increment(ref calls) != 3;
+        });
+        using var buffer = new MessageBuffer();
+        var receiving = ReceiveAsync(buffer);
+        for (byte i = 1; i <= 10; i++)
+            await Peer.SendAsync(new[] { i }, WebSocketMessageType.Binary, endOfMessage: true, CancellationToken.None);
+        await Peer.SendAsync("end"u8.ToArray(), WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
+
+        var first = await receiving;
+        Assert.Equal(WebSocketMessageType.Binary, first!.Value.Type);
+        Assert.True(first.Value.Payload.IsEmpty);
+        while (true)
+        {
+            var message = await ReceiveAsync(buffer);
+            if (message!.Value.Type == WebSocketMessageType.Text) break;
+            Assert.False(message.Value.Payload.IsEmpty, "a second empty message: the stop was reported twice");
+            lock (order) order.Add(message.Value.Payload.Span[0]);
+        }
+        lock (order) Assert.Equal(Enumerable.Range(1, 10).Select(i => (byte)i), order);
+        Assert.True(calls >= 3);
+    }
+
+    [Fact]
+    public async Task HandleBinaryInline_HandlerThrows_ReceiveFaultsWithIt()
+    {
+        Socket.HandleBinaryInline(_ => throw new InvalidDataException("bad audio"));
+        using var buffer = new MessageBuffer();
+        var receiving = ReceiveAsync(buffer);
+        await Peer.SendAsync(new byte[] { 1 }, WebSocketMessageType.Binary, endOfMessage: true, CancellationToken.None);
+        var ex = await Assert.ThrowsAsync<InvalidDataException>(() => receiving);
+        Assert.Equal("bad audio", ex.Message);
+    }
+
+    [Fact]
+    public async Task HandleBinaryInline_Cleared_MessagesComeFromReceiveAgain()
+    {
+        var handled = 0;
+        Socket.HandleBinaryInline(_ => { handled++; return true; });
+        Socket.HandleBinaryInline(null);
+        using var buffer = new MessageBuffer();
+        var receiving = ReceiveAsync(buffer);
+        await Peer.SendAsync(new byte[] { 9 }, WebSocketMessageType.Binary, endOfMessage: true, CancellationToken.None);
+        Assert.Equal(new byte[] { 9 }, (await receiving)!.Value.Payload.ToArray());
+        Assert.Equal(0, handled);
+    }
 }
 
 public sealed class ClientSocketLifetimeTests
