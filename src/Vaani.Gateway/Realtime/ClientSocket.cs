@@ -39,7 +39,8 @@ public sealed class ClientSocket : IAsyncDisposable
             // The idle sender loop resumes on the producer's thread and sends at once.
             AllowSynchronousContinuations = true,
         });
-        _sender = Task.Run(SendLoopAsync);
+        // Started here, not on a pool thread: it suspends at once on the empty queue (one thread wake-up less per session).
+        _sender = SendLoopAsync();
         if (socket is DirectWebSocket direct)
         {
             _direct = new DirectReceiver(this, direct);

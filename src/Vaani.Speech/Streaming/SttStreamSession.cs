@@ -114,7 +114,8 @@ public sealed class SttStreamSession : IAsyncDisposable
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _cts.Token);
         await PlaceAsync(linked.Token).ConfigureAwait(false);
         _admissionWait = _time.GetElapsedTime(_createdAt);
-        _loop = Task.Run(RunLoopAsync, CancellationToken.None);
+        // Started here, not on a pool thread: it suspends at once on the empty command queue.
+        _loop = RunLoopAsync();
     }
 
     /// <summary>
@@ -451,7 +452,8 @@ public sealed class SttStreamSession : IAsyncDisposable
         int generation;
         lock (_gate) generation = _generation;
         var engine = _engine;
-        _pump = Task.Run(() => PumpAsync(engine, generation), CancellationToken.None);
+        // Started here: it runs until the engine has no event ready, then suspends.
+        _pump = PumpAsync(engine, generation);
     }
 
     private async Task PumpAsync(ISpeechToTextSession engine, int generation)
