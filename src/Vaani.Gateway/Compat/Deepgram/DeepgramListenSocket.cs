@@ -218,6 +218,29 @@ internal sealed class DeepgramListenSocket(IEngineRouter router, ISessionGuard g
             });
             var ct = client.Aborted;
             var deinterleaved = new ArrayBufferWriter<byte>[query.Multichannel ? query.Channels : 0];
+            ValueTask pendingSend = default;
+            var pendingWait = TimeSpan.Zero;
+            bool suspended = false;
+
+            // Single-channel audio once the stream's format is known: here, or on the event loop as
+            // it arrives (ClientSocket.HandleBinaryInline), as the native endpoint does. False: the
+            // session is full or the client is ahead of real time, and the loop below awaits that.
+            bool TakeAudio(ReadOnlyMemory<byte> payload)
+            {
+                if (payload.IsEmpty) return true; // Deepgram treats an empty frame as close; clients are told not to send one
+                Volatile.Write(ref lastActivity, owner.Time.GetTimestamp());
+                var send = _sessions[0].SendAudioAsync(payload, ct);
+                _bytes += payload.Length;
+                var wait = pacer.Add(_format!.DurationOf(payload.Length - payload.Length % _format.BytesPerFrame));
+                if (send.IsCompletedSuccessfully && wait <= TimeSpan.Zero)
+                {
+                    send.GetAwaiter().GetResult();
+                    return true;
+                }
+                (pendingSend, pendingWait, suspended) = (send, wait, true);
+                return false;
+            }
+
             try
             {
                 while (true)
@@ -228,20 +251,34 @@ internal sealed class DeepgramListenSocket(IEngineRouter router, ISessionGuard g
                     var payload = message.Value.Payload;
                     if (type == WebSocketMessageType.Binary)
                     {
-                        if (payload.IsEmpty) continue; // Deepgram treats an empty frame as close; clients are told not to send one
-                        Volatile.Write(ref lastActivity, owner.Time.GetTimestamp());
-                        if (_format is null)
+                        if (!suspended)
                         {
-                            var (format, audio, error) = DetectFormat(payload);
-                            if (error is not null) return new CloseReason(CloseCodes.BadInput, "DATA-0000", error);
-                            if (!await StartSessionsAsync(format!)) return default(CloseReason);
-                            payload = audio;
-                            if (payload.IsEmpty) continue;
+                            if (payload.IsEmpty) continue; // Deepgram treats an empty frame as close; clients are told not to send one
+                            if (_format is null || query.Multichannel)
+                            {
+                                Volatile.Write(ref lastActivity, owner.Time.GetTimestamp());
+                                if (_format is null)
+                                {
+                                    var (format, audio, error) = DetectFormat(payload);
+                                    if (error is not null) return new CloseReason(CloseCodes.BadInput, "DATA-0000", error);
+                                    if (!await StartSessionsAsync(format!)) return default(CloseReason);
+                                    if (!query.Multichannel) client.HandleBinaryInline(TakeAudio);
+                                    payload = audio;
+                                    if (payload.IsEmpty) continue;
+                                }
+                                await SendAsync(payload, deinterleaved, ct);
+                                _bytes += payload.Length;
+                                var wait = pacer.Add(_format!.DurationOf(payload.Length - payload.Length % _format.BytesPerFrame));
+                                if (wait > TimeSpan.Zero) await Task.Delay(wait, owner.Time, ct);
+                                continue;
+                            }
+                            if (TakeAudio(payload)) continue;
                         }
-                        await SendAsync(payload, deinterleaved, ct);
-                        _bytes += payload.Length;
-                        var wait = pacer.Add(_format!.DurationOf(payload.Length - payload.Length % _format.BytesPerFrame));
-                        if (wait > TimeSpan.Zero) await Task.Delay(wait, owner.Time, ct);
+                        // Suspended: the audio was taken (on the loop, or just above) and this awaits what it left.
+                        suspended = false;
+                        await pendingSend;
+                        pendingSend = default;
+                        if (pendingWait > TimeSpan.Zero) await Task.Delay(pendingWait, owner.Time, ct);
                         continue;
                     }
                     Volatile.Write(ref lastActivity, owner.Time.GetTimestamp());
@@ -267,6 +304,10 @@ internal sealed class DeepgramListenSocket(IEngineRouter router, ISessionGuard g
             catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or System.Threading.Channels.ChannelClosedException)
             {
                 return client.Aborted.IsCancellationRequested || ex is WebSocketException ? default(CloseReason) : null;
+            }
+            finally
+            {
+                client.HandleBinaryInline(null);
             }
         }
 
