@@ -151,7 +151,7 @@ internal sealed class SttStreamEndpoint(IEngineRouter router, ISessionGuard guar
     private async Task<ReceiveOutcome> ReceiveLoopAsync(ClientSocket client, SttStreamSession session, AudioFormat format)
     {
         using var buffer = new MessageBuffer(); // holds an array only while a message is being handled
-        var pacer = new RealtimePacer(options.RealtimeBurst, time);
+        var intake = new AudioIntake(options.RealtimeBurst, time);
         var ct = client.Aborted;
         long lastActivity = time.GetTimestamp();
         using var idle = ticker.Register(now =>
@@ -160,13 +160,10 @@ internal sealed class SttStreamEndpoint(IEngineRouter router, ISessionGuard guar
                 _ = client.CloseWithErrorAsync(CloseCodes.BadInput, "idle_timeout", $"no audio or keepalive for {options.IdleTimeout.TotalSeconds:0} s", options.FlushTimeout);
         });
         int remainder = 0; // bytes of a partial frame carried between messages, for duration accounting
-        ValueTask pendingSend = default;
-        var pendingWait = TimeSpan.Zero;
-        bool suspended = false;
 
         // One audio message: here, or on the event loop as it arrives (HandleBinaryInline), where it
         // costs no resumption of this method. False: the session is full or the client is ahead
-        // of real time, and this method awaits that before reading on.
+        // of real time, and this method awaits that before reading on (AudioIntake).
         bool TakeAudio(ReadOnlyMemory<byte> payload)
         {
             Volatile.Write(ref lastActivity, time.GetTimestamp());
@@ -174,14 +171,7 @@ internal sealed class SttStreamEndpoint(IEngineRouter router, ISessionGuard guar
             var send = session.SendAudioAsync(payload, ct);
             long bytes = payload.Length + remainder;
             remainder = (int)(bytes % format.BytesPerFrame);
-            var wait = pacer.Add(format.DurationOf(bytes - remainder));
-            if (send.IsCompletedSuccessfully && wait <= TimeSpan.Zero)
-            {
-                send.GetAwaiter().GetResult();
-                return true;
-            }
-            (pendingSend, pendingWait, suspended) = (send, wait, true);
-            return false;
+            return intake.Take(send, format.DurationOf(bytes - remainder));
         }
 
         client.HandleBinaryInline(TakeAudio);
@@ -194,12 +184,10 @@ internal sealed class SttStreamEndpoint(IEngineRouter router, ISessionGuard guar
                 var (type, payload) = message.Value;
                 if (type == WebSocketMessageType.Binary)
                 {
-                    // Suspended: the inline handler took the audio and completed this receive with an empty message.
-                    if (!suspended && TakeAudio(payload)) continue;
-                    suspended = false;
-                    await pendingSend;
-                    pendingSend = default;
-                    if (pendingWait > TimeSpan.Zero) await Task.Delay(pendingWait, time, ct);
+                    // Behind: the audio was taken (on the loop, which then completed this receive with
+                    // an empty message, or just here) and what it left is awaited first.
+                    if (!intake.Behind && TakeAudio(payload)) continue;
+                    await intake.CatchUpAsync(ct);
                     continue;
                 }
                 Volatile.Write(ref lastActivity, time.GetTimestamp());

@@ -208,7 +208,7 @@ internal sealed class DeepgramListenSocket(IEngineRouter router, ISessionGuard g
         {
             var o = owner.Options;
             using var buffer = new MessageBuffer();
-            var pacer = new RealtimePacer(o.RealtimeBurst, owner.Time);
+            var intake = new AudioIntake(o.RealtimeBurst, owner.Time);
             long lastActivity = owner.Time.GetTimestamp();
             using var idle = owner.Ticker.Register(now =>
             {
@@ -218,27 +218,17 @@ internal sealed class DeepgramListenSocket(IEngineRouter router, ISessionGuard g
             });
             var ct = client.Aborted;
             var deinterleaved = new ArrayBufferWriter<byte>[query.Multichannel ? query.Channels : 0];
-            ValueTask pendingSend = default;
-            var pendingWait = TimeSpan.Zero;
-            bool suspended = false;
 
             // Single-channel audio once the stream's format is known: here, or on the event loop as
             // it arrives (ClientSocket.HandleBinaryInline), as the native endpoint does. False: the
-            // session is full or the client is ahead of real time, and the loop below awaits that.
+            // session is full or the client is ahead of real time, and the loop below catches up.
             bool TakeAudio(ReadOnlyMemory<byte> payload)
             {
                 if (payload.IsEmpty) return true; // Deepgram treats an empty frame as close; clients are told not to send one
                 Volatile.Write(ref lastActivity, owner.Time.GetTimestamp());
                 var send = _sessions[0].SendAudioAsync(payload, ct);
                 _bytes += payload.Length;
-                var wait = pacer.Add(_format!.DurationOf(payload.Length - payload.Length % _format.BytesPerFrame));
-                if (send.IsCompletedSuccessfully && wait <= TimeSpan.Zero)
-                {
-                    send.GetAwaiter().GetResult();
-                    return true;
-                }
-                (pendingSend, pendingWait, suspended) = (send, wait, true);
-                return false;
+                return intake.Take(send, _format!.DurationOf(payload.Length - payload.Length % _format.BytesPerFrame));
             }
 
             try
@@ -251,7 +241,7 @@ internal sealed class DeepgramListenSocket(IEngineRouter router, ISessionGuard g
                     var payload = message.Value.Payload;
                     if (type == WebSocketMessageType.Binary)
                     {
-                        if (!suspended)
+                        if (!intake.Behind)
                         {
                             if (payload.IsEmpty) continue; // Deepgram treats an empty frame as close; clients are told not to send one
                             if (_format is null || query.Multichannel)
@@ -268,17 +258,12 @@ internal sealed class DeepgramListenSocket(IEngineRouter router, ISessionGuard g
                                 }
                                 await SendAsync(payload, deinterleaved, ct);
                                 _bytes += payload.Length;
-                                var wait = pacer.Add(_format!.DurationOf(payload.Length - payload.Length % _format.BytesPerFrame));
-                                if (wait > TimeSpan.Zero) await Task.Delay(wait, owner.Time, ct);
-                                continue;
+                                if (intake.Take(ValueTask.CompletedTask, _format!.DurationOf(payload.Length - payload.Length % _format.BytesPerFrame))) continue;
                             }
-                            if (TakeAudio(payload)) continue;
+                            else if (TakeAudio(payload)) continue;
                         }
-                        // Suspended: the audio was taken (on the loop, or just above) and this awaits what it left.
-                        suspended = false;
-                        await pendingSend;
-                        pendingSend = default;
-                        if (pendingWait > TimeSpan.Zero) await Task.Delay(pendingWait, owner.Time, ct);
+                        // Behind: the audio was taken (on the loop, or just above) and what it left is awaited first.
+                        await intake.CatchUpAsync(ct);
                         continue;
                     }
                     Volatile.Write(ref lastActivity, owner.Time.GetTimestamp());
