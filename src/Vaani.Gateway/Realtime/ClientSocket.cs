@@ -133,9 +133,9 @@ public sealed class ClientSocket : IAsyncDisposable
     /// during the call only. The handler returns true to go on that way, false when its caller now
     /// has something to await (backpressure, pacing): the waiting receive then completes with an
     /// empty binary message, the one just handled being done. A handler that throws fails the
-    /// receive. Null stops it. Returns false (and binary messages keep coming from
-    /// <see cref="ReceiveAsync"/>) on a socket other than the gateway's direct one, and for
-    /// receives given a token other than <see cref="Aborted"/>.
+    /// receive. Null stops it. Returns false on a socket other than the gateway's direct one, where
+    /// binary messages keep coming from <see cref="ReceiveAsync"/>; so do they during a receive
+    /// given a cancellable token other than <see cref="Aborted"/>.
     /// </summary>
     public bool HandleBinaryInline(Func<ReadOnlyMemory<byte>, bool>? handler)
     {
