@@ -123,7 +123,7 @@ internal sealed class DirectConnection : ConnectionContext,
                 while (!_detaching)
                 {
                     var memory = input.GetMemory(SegmentSize);
-                    int n = _watch.Receive(memory.Span, out var status);
+                    int n = _socket.Receive(memory.Span, SocketFlags.None, out var status);
                     if (status == SocketError.WouldBlock) break;
                     if (status != SocketError.Success) throw new SocketException((int)status);
                     if (n == 0) { open = false; break; } // the client finished sending

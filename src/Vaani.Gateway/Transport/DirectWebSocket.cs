@@ -209,7 +209,7 @@ internal sealed class DirectWebSocket : WebSocket
         else
         {
             if (_drained) return -1;
-            n = _watch.Receive(destination[..want], out var status);
+            n = _socket.Receive(destination[..want], SocketFlags.None, out var status);
             if (status == SocketError.WouldBlock) { _drained = true; return -1; }
             if (status != SocketError.Success) throw Lost(new SocketException((int)status));
             if (n == 0) throw Lost(null);
@@ -242,7 +242,7 @@ internal sealed class DirectWebSocket : WebSocket
         if (_drained) return false;
         PrepareReceiveBuffer();
         int room = _rx!.Length - _rxEnd;
-        int n = _watch.Receive(_rx.AsSpan(_rxEnd), out var status);
+        int n = _socket.Receive(_rx.AsSpan(_rxEnd), SocketFlags.None, out var status);
         if (status == SocketError.WouldBlock) { _drained = true; return false; }
         if (status != SocketError.Success) throw Lost(new SocketException((int)status));
         if (n == 0) throw Lost(null);

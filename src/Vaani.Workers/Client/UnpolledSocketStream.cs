@@ -96,7 +96,7 @@ internal sealed class UnpolledSocketStream : Stream, Protocol.INonBlockingStream
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_drained) return -1;
-        int n = _watch is not null ? _watch.Receive(buffer, out var error) : _socket.Receive(buffer, SocketFlags.None, out error);
+        int n = _socket.Receive(buffer, SocketFlags.None, out var error);
         if (error == SocketError.Success)
         {
             _drained = n < buffer.Length;
@@ -126,15 +126,6 @@ internal sealed class UnpolledSocketStream : Stream, Protocol.INonBlockingStream
     private int Read(Span<byte> buffer, CancellationToken cancellationToken)
     {
         if (buffer.IsEmpty) return 0;
-        if (_watch is not null)
-        {
-            // On a loop the data may already be in the loop's buffers: read as the loop does, and block on its wait.
-            if (_watch.Loop.IsOnLoop) throw new InvalidOperationException("a blocking read on the event loop's own thread would stop the loop");
-            var rented = new byte[buffer.Length];
-            int read = ReadOnLoopAsync(rented, cancellationToken).AsTask().GetAwaiter().GetResult();
-            rented.AsSpan(0, read).CopyTo(buffer);
-            return read;
-        }
         while (true)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);

@@ -6,14 +6,12 @@ using System.Threading.Tasks.Sources;
 namespace Vaani.Workers.Net;
 
 /// <summary>
-/// One thread waiting for the sockets registered with it, in io_uring(7) or epoll(7) (edge-triggered;
-/// see <see cref="EventLoopBackend"/>). A socket's owner reads it with <see cref="SocketWatch.Receive"/>,
-/// writes it with non-blocking sends and, when a call would block, awaits the socket's
-/// <see cref="SocketWatch"/>; the loop completes that wait on its own thread, so the code after the
-/// await runs there, as it does in an event loop (the gateway's data plane, which never blocks a
-/// thread). Sockets used this way are never registered with the runtime's own socket engine, so
-/// each readiness costs one wake-up of this thread and nothing else. On io_uring the kernel also
-/// does the receiving: data arrives with the wake-up, and the owner's read is a copy, not a system call.
+/// One thread waiting in epoll(7) for the sockets registered with it, edge-triggered. A socket's
+/// owner reads and writes it with non-blocking calls and, when a call would block, awaits the
+/// socket's <see cref="SocketWatch"/>; the loop completes that wait on its own thread, so the code
+/// after the await runs there, as it does in an event loop (the gateway's data plane, which never
+/// blocks a thread). Sockets used this way are never registered with the runtime's own socket
+/// engine, so each readiness costs one wake-up of this thread and nothing else.
 /// </summary>
 /// <remarks>Linux only (x86-64 and arm64: the two layouts of <c>struct epoll_event</c>); see <see cref="IsSupported"/>.</remarks>
 public sealed partial class EventLoop : IDisposable
@@ -29,29 +27,13 @@ public sealed partial class EventLoop : IDisposable
     private const int Eintr = 4;
     private const int MaxEvents = 256;
 
-    /// <summary>The variable that picks the backend: <c>io_uring</c>, <c>epoll</c>, or unset (io_uring where the kernel allows it).</summary>
-    public const string BackendVariable = "VAANI_EVENT_LOOP";
-
-    private const uint UringEntries = 1024;
-    private const int UringBufferCount = 1024;  // shared by the loop's sockets; a power of two
-    private const int UringBufferSize = 4096;
-    private const int StarvedRetryMs = 10;
-    private const ulong KindShift = 56, IdMask = (1UL << 56) - 1;
-    private const ulong KindWake = 1, KindRecv = 2, KindPoll = 3, KindCancel = 4;
-    private const uint PollOut = 0x004;
-
     [ThreadStatic] private static EventLoop? t_current;
     private static readonly Lock s_sharedGate = new();
     private static EventLoop[]? s_shared;
     private static int s_nextShared;
 
-    private readonly int _epoll = -1;
-    private readonly int _wake = -1;
-    private IoUring? _uring; // created by the loop's thread, set before the constructor returns
-    private readonly ConcurrentQueue<(SocketWatch Watch, LoopOp Op)> _posted = new(); // io_uring: work asked for off the loop
-    private readonly List<SocketWatch> _starved = [];                                // io_uring, loop thread: receives out of buffers
-    private unsafe ulong* _wakeBuffer; // io_uring: where the wake-up counter is read to
-    private int _wakePending;
+    private readonly int _epoll;
+    private readonly int _wake;
     private readonly ConcurrentDictionary<ulong, SocketWatch> _watches = new();
     private readonly Thread _thread;
     private readonly List<ILoopFlush> _flushes = []; // loop thread only; one entry per flush asked for this wake-up
@@ -66,76 +48,17 @@ public sealed partial class EventLoop : IDisposable
     private static int EventSize => RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 12 : 16;
 
     /// <param name="name">The loop thread's name.</param>
-    /// <param name="backend">
-    /// What the loop waits in; <see cref="EventLoopBackend.Default"/>: as <see cref="BackendVariable"/>
-    /// says, else io_uring where the kernel allows it, else epoll.
-    /// </param>
-    /// <exception cref="PlatformNotSupportedException">io_uring was asked for and the kernel refused it.</exception>
-    public unsafe EventLoop(string name, EventLoopBackend backend = EventLoopBackend.Default)
+    public EventLoop(string name)
     {
         if (!IsSupported) throw new PlatformNotSupportedException("the event loop needs Linux on x86-64 or arm64");
-        bool requireUring = backend == EventLoopBackend.IoUring || (backend == EventLoopBackend.Default && ExplicitBackend() == EventLoopBackend.IoUring);
-        if (backend == EventLoopBackend.Default) backend = ConfiguredBackend();
-        Thread? thread = null;
-        if (backend == EventLoopBackend.IoUring)
-        {
-            // The ring belongs to the thread that creates it (single issuer): the loop's own.
-            string? reason = null;
-            using var created = new ManualResetEventSlim();
-            // io_uring reads the wake-up counter, so it blocks (a read of a non-blocking one would fail at once).
-            _wake = EventFd(0, 0x80000); // EFD_CLOEXEC
-            if (_wake < 0) throw new IOException($"eventfd failed: errno {Marshal.GetLastPInvokeError()}");
-            _wakeBuffer = (ulong*)NativeMemory.Alloc(8);
-            thread = new Thread(() =>
-            {
-                var uring = IoUring.TryCreate(UringEntries, UringBufferCount, UringBufferSize, out reason);
-                _uring = uring;
-                created.Set();
-                if (uring is not null) RunUring(uring);
-            }) { IsBackground = true, Name = name };
-            thread.Start();
-            created.Wait();
-            if (_uring is null)
-            {
-                _ = Close(_wake);
-                NativeMemory.Free(_wakeBuffer);
-                _wakeBuffer = null;
-                if (requireUring) throw new PlatformNotSupportedException($"the io_uring event loop is not available: {reason}");
-                UnavailableReason = reason;
-            }
-        }
-        if (_uring is null)
-        {
-            _wake = EventFd(0, 0x80000 | 0x800); // EFD_CLOEXEC | EFD_NONBLOCK
-            if (_wake < 0) throw new IOException($"eventfd failed: errno {Marshal.GetLastPInvokeError()}");
-            _epoll = EpollCreate1(0x80000); // EPOLL_CLOEXEC
-            if (_epoll < 0) throw new IOException($"epoll_create1 failed: errno {Marshal.GetLastPInvokeError()}");
-            Control(CtlAdd, _wake, EpollIn, 0);
-            Backend = EventLoopBackend.Epoll;
-            thread = new Thread(RunEpoll) { IsBackground = true, Name = name };
-            thread.Start();
-        }
-        else Backend = EventLoopBackend.IoUring;
-        _thread = thread!;
+        _epoll = EpollCreate1(0x80000); // EPOLL_CLOEXEC
+        if (_epoll < 0) throw new IOException($"epoll_create1 failed: errno {Marshal.GetLastPInvokeError()}");
+        _wake = EventFd(0, 0x80000 | 0x800); // EFD_CLOEXEC | EFD_NONBLOCK
+        if (_wake < 0) throw new IOException($"eventfd failed: errno {Marshal.GetLastPInvokeError()}");
+        Control(CtlAdd, _wake, EpollIn, 0);
+        _thread = new Thread(Run) { IsBackground = true, Name = name };
+        _thread.Start();
     }
-
-    /// <summary>What this loop waits in.</summary>
-    public EventLoopBackend Backend { get; }
-
-    /// <summary>Why io_uring was asked for by default and not used; null otherwise.</summary>
-    public string? UnavailableReason { get; }
-
-    internal IoUring? Uring => _uring;
-
-    private static EventLoopBackend? ExplicitBackend() => Environment.GetEnvironmentVariable(BackendVariable)?.Trim().ToLowerInvariant() switch
-    {
-        "io_uring" or "iouring" or "uring" => EventLoopBackend.IoUring,
-        "epoll" => EventLoopBackend.Epoll,
-        null or "" => null,
-        var other => throw new ArgumentException($"{BackendVariable} must be io_uring or epoll, not '{other}'"),
-    };
-
-    private static EventLoopBackend ConfiguredBackend() => ExplicitBackend() ?? EventLoopBackend.IoUring;
 
     /// <summary>
     /// The process's loops, one per <paramref name="count"/> requested the first time (later counts
@@ -191,12 +114,6 @@ public sealed partial class EventLoop : IDisposable
         var id = (ulong)Interlocked.Increment(ref _nextId);
         var watch = new SocketWatch(this, socket, id);
         _watches[id] = watch;
-        if (_uring is not null)
-        {
-            // Writes are waited for one at a time (SocketWatch.WaitWritableAsync), so none wake the loop unasked.
-            watch.StartReceiving();
-            return watch;
-        }
         try
         {
             Control(CtlAdd, (int)socket.Handle, EpollIn | EpollRdHup | EpollEt | (writes ? EpollOut : 0), id);
@@ -211,67 +128,10 @@ public sealed partial class EventLoop : IDisposable
 
     internal void Forget(SocketWatch watch)
     {
-        if (!_watches.TryRemove(watch.Id, out _) || _uring is not null) return;
+        if (!_watches.TryRemove(watch.Id, out _)) return;
         // Fails harmlessly once the socket is closed: the kernel dropped it from the set then.
         try { EpollCtl(_epoll, CtlDel, (int)watch.Socket.Handle, IntPtr.Zero); }
         catch (ObjectDisposedException) { }
-    }
-
-    /// <summary>
-    /// Has the io_uring loop start <paramref name="op"/> for <paramref name="watch"/>: at once on the
-    /// loop's thread (it leaves with the next wait), else handed to the loop, which is woken for it.
-    /// </summary>
-    internal void Submit(SocketWatch watch, LoopOp op)
-    {
-        if (IsOnLoop)
-        {
-            Prepare(watch, op);
-            return;
-        }
-        _posted.Enqueue((watch, op));
-        if (Interlocked.Exchange(ref _wakePending, 1) == 0) WakeLoop();
-    }
-
-    private unsafe void WakeLoop()
-    {
-        ulong one = 1;
-        _ = Write(_wake, (IntPtr)(&one), 8);
-    }
-
-    private unsafe void Prepare(SocketWatch watch, LoopOp op)
-    {
-        var uring = _uring!;
-        switch (op)
-        {
-            case LoopOp.Receive:
-                // A watch disposed before its receive started: the descriptor may already name another socket.
-                if (watch.IsDisposed) return;
-                byte* recv = uring.Prepare(IoUring.OpRecv, watch.Descriptor, KindRecv << (int)KindShift | watch.Id);
-                recv[1] = IoUring.SqeBufferSelect;
-                *(ushort*)(recv + 2) = IoUring.RecvMultishot;
-                *(ushort*)(recv + 40) = IoUring.BufferGroup;
-                break;
-            case LoopOp.PollWritable:
-                if (watch.IsDisposed) return;
-                byte* poll = uring.Prepare(IoUring.OpPollAdd, watch.Descriptor, KindPoll << (int)KindShift | watch.Id);
-                *(uint*)(poll + 28) = PollOut;
-                break;
-            case LoopOp.Cancel:
-                foreach (var kind in (ReadOnlySpan<ulong>)[KindRecv, KindPoll])
-                {
-                    byte* cancel = uring.Prepare(IoUring.OpAsyncCancel, -1, KindCancel << (int)KindShift);
-                    *(ulong*)(cancel + 16) = kind << (int)KindShift | watch.Id;
-                }
-                break;
-        }
-    }
-
-    private unsafe void ArmWake()
-    {
-        byte* read = _uring!.Prepare(IoUring.OpRead, _wake, KindWake << (int)KindShift);
-        *(ulong*)(read + 8) = ulong.MaxValue; // no offset: an eventfd is read at its current position
-        *(ulong*)(read + 16) = (ulong)_wakeBuffer;
-        *(uint*)(read + 24) = 8;
     }
 
     private unsafe void Control(int op, int fd, uint events, ulong data)
@@ -283,7 +143,7 @@ public sealed partial class EventLoop : IDisposable
             throw new IOException($"epoll_ctl failed: errno {Marshal.GetLastPInvokeError()}");
     }
 
-    private unsafe void RunEpoll()
+    private unsafe void Run()
     {
         int size = EventSize;
         int dataOffset = size == 12 ? 4 : 8;
@@ -320,99 +180,15 @@ public sealed partial class EventLoop : IDisposable
         }
     }
 
-    private unsafe void RunUring(IoUring uring)
-    {
-        t_current = this;
-        try
-        {
-            Loop(uring);
-        }
-        finally
-        {
-            // The ring goes with its thread: a loop disposed from its own thread is still inside it here.
-            uring.Dispose();
-            NativeMemory.Free(_wakeBuffer);
-            _ = Close(_wake);
-        }
-    }
-
-    private void Loop(IoUring uring)
-    {
-        ArmWake();
-        while (!_disposed)
-        {
-            uring.SubmitAndWait(_starved.Count > 0 ? StarvedRetryMs : -1);
-            while (!_disposed && uring.TryComplete(out ulong userData, out int result, out uint flags))
-                Complete(uring, userData, result, flags);
-            TakePosted();
-            if (_starved.Count > 0) RearmStarved();
-            for (int i = 0; i < _flushes.Count; i++)
-                _flushes[i].Flush();
-            _flushes.Clear();
-        }
-    }
-
-    private void Complete(IoUring uring, ulong userData, int result, uint flags)
-    {
-        ulong kind = userData >> (int)KindShift;
-        ulong id = userData & IdMask;
-        switch (kind)
-        {
-            case KindRecv:
-            {
-                bool hasBuffer = (flags & IoUring.CqeBuffer) != 0;
-                ushort bufferId = (ushort)(flags >> IoUring.CqeBufferShift);
-                if (!_watches.TryGetValue(id, out var watch))
-                {
-                    if (hasBuffer) uring.ReturnBuffer(bufferId); // a receive that completed as its watch ended
-                    return;
-                }
-                // Continuations run here; those of async methods never throw (their task holds the error).
-                bool starved = watch.OnReceived(uring, result, (flags & IoUring.CqeMore) != 0, bufferId, hasBuffer, out bool pause, out bool rearm);
-                if (starved) _starved.Add(watch);
-                if (pause) PrepareCancel(uring, KindRecv, id);
-                if (rearm) Prepare(watch, LoopOp.Receive);
-                return;
-            }
-            case KindPoll:
-                if (_watches.TryGetValue(id, out var polled)) polled.OnWritable();
-                return;
-            case KindWake:
-                if (!_disposed) ArmWake();
-                return;
-        }
-    }
-
-    private unsafe void PrepareCancel(IoUring uring, ulong kind, ulong id)
-    {
-        byte* cancel = uring.Prepare(IoUring.OpAsyncCancel, -1, KindCancel << (int)KindShift);
-        *(ulong*)(cancel + 16) = kind << (int)KindShift | id;
-    }
-
-    private void TakePosted()
-    {
-        if (_posted.IsEmpty) return;
-        Volatile.Write(ref _wakePending, 0); // work posted from here on wakes the loop again
-        while (_posted.TryDequeue(out var item)) Prepare(item.Watch, item.Op);
-    }
-
-    private void RearmStarved()
-    {
-        var starved = _starved.ToArray();
-        _starved.Clear();
-        foreach (var watch in starved)
-            if (watch.RearmStarved()) Prepare(watch, LoopOp.Receive);
-    }
-
     /// <summary>Stops the loop thread; sockets still watched get no further events.</summary>
     public void Dispose()
     {
         if (_disposed) return;
         _disposed = true;
-        WakeLoop();
+        ulong one = 1;
+        unsafe { _ = Write(_wake, (IntPtr)(&one), 8); }
         if (!IsOnLoop) _thread.Join();
         foreach (var watch in _watches.Values) watch.Dispose();
-        if (_uring is not null) return; // the loop's thread closes its ring on its way out
         _ = Close(_wake);
         _ = Close(_epoll);
     }
@@ -436,15 +212,110 @@ public sealed partial class EventLoop : IDisposable
     private static partial int Close(int fd);
 }
 
-/// <summary>What an <see cref="EventLoop"/> waits in.</summary>
-public enum EventLoopBackend
+/// <summary>
+/// A socket registered with an <see cref="EventLoop"/>. Its owner makes non-blocking calls and, when
+/// one would block, awaits <see cref="WaitReadableAsync"/> or <see cref="WaitWritableAsync"/>: at most
+/// one wait per direction at a time. A wait completes on the loop's thread when the socket became
+/// ready since the owner's last wait began, so an edge that arrives between a call that would block
+/// and the wait is never lost; it may complete without new data (the owner's next call says so).
+/// Waits take no cancellation token: to end one, shut the socket down (the wait completes and the
+/// next call reports the end) or call <see cref="WakeReader"/>.
+/// </summary>
+public sealed class SocketWatch : IDisposable
 {
-    /// <summary>As <see cref="EventLoop.BackendVariable"/> says; unset: io_uring where the kernel allows it, else epoll.</summary>
-    Default,
+    private readonly EventLoop _loop;
+    private readonly Readiness _read = new();
+    private readonly Readiness _write = new();
+    private int _disposed;
 
-    /// <summary>epoll(7), edge-triggered: the loop wakes on readiness and owners make the system calls.</summary>
-    Epoll,
+    internal SocketWatch(EventLoop loop, Socket socket, ulong id)
+    {
+        _loop = loop;
+        Socket = socket;
+        Id = id;
+    }
 
-    /// <summary>io_uring(7) (Linux 6.1 or later): multishot receives into shared buffers, waits and submissions in one call.</summary>
-    IoUring,
+    internal ulong Id { get; }
+
+    /// <summary>The watched socket.</summary>
+    public Socket Socket { get; }
+
+    /// <summary>The loop this socket is watched by.</summary>
+    public EventLoop Loop => _loop;
+
+    /// <summary>Completes once the socket may have something to read (or has ended).</summary>
+    public ValueTask WaitReadableAsync() => _read.WaitAsync();
+
+    /// <summary>Completes once the socket may take more bytes (or has ended). Only for sockets watched for writes.</summary>
+    public ValueTask WaitWritableAsync() => _write.WaitAsync();
+
+    /// <summary>Completes the pending read wait (or the next one) without an event, so its owner looks at its own state again.</summary>
+    public void WakeReader() => _read.Signal();
+
+    internal void Signal(bool readable, bool writable)
+    {
+        if (readable) _read.Signal();
+        if (writable) _write.Signal();
+    }
+
+    /// <summary>Stops watching (the socket stays open); pending waits complete.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        _loop.Forget(this);
+        _read.Close();
+        _write.Close();
+    }
+
+    /// <summary>One direction's readiness: a single reusable wait, never lost between a failed call and the wait.</summary>
+    private sealed class Readiness : IValueTaskSource
+    {
+        private const int Idle = 0, Signalled = 1, Waiting = 2, Closed = 3;
+        private int _state;
+        private ManualResetValueTaskSourceCore<bool> _core; // continuations run where the wait completes: the loop
+
+        public ValueTask WaitAsync()
+        {
+            if (Interlocked.CompareExchange(ref _state, Idle, Signalled) is Signalled or Closed) return ValueTask.CompletedTask;
+            _core.Reset();
+            if (Interlocked.CompareExchange(ref _state, Waiting, Idle) != Idle)
+            {
+                // Signalled (or closed) between the two steps.
+                Interlocked.CompareExchange(ref _state, Idle, Signalled);
+                return ValueTask.CompletedTask;
+            }
+            return new ValueTask(this, _core.Version);
+        }
+
+        public void Signal()
+        {
+            while (true)
+            {
+                switch (Volatile.Read(ref _state))
+                {
+                    case Waiting:
+                        if (Interlocked.CompareExchange(ref _state, Idle, Waiting) != Waiting) continue;
+                        _core.SetResult(true);
+                        return;
+                    case Idle:
+                        if (Interlocked.CompareExchange(ref _state, Signalled, Idle) != Idle) continue;
+                        return;
+                    default:
+                        return;
+                }
+            }
+        }
+
+        public void Close()
+        {
+            if (Interlocked.Exchange(ref _state, Closed) == Waiting) _core.SetResult(true);
+        }
+
+        public void GetResult(short token) => _core.GetResult(token);
+
+        public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
+
+        public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+            _core.OnCompleted(continuation, state, token, flags);
+    }
 }
