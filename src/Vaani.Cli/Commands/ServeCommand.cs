@@ -163,7 +163,13 @@ internal sealed class WorkerOptions
 
     public TimeSpan DrainGrace(ParseResult parse) => TimeSpan.FromSeconds(parse.GetValue(_drainGrace));
 
-    public int Decoders(ParseResult parse) => parse.GetValue(_decoders);
+    public int Decoders(ParseResult parse)
+    {
+        int decoders = parse.GetValue(_decoders);
+        if (decoders is < 1 or > 64)
+            throw new UsageException($"--decoders {decoders} is out of range: it must be between 1 and 64");
+        return decoders;
+    }
 
     public List<(string Pool, int Workers)> Pools(ParseResult parse)
     {

@@ -22,6 +22,22 @@ namespace Vaani.Gateway.Hosting;
 /// <summary>Builds the gateway web application: Kestrel, the native API endpoints, health and drain.</summary>
 public static class GatewayApp
 {
+    /// <summary>
+    /// The gateway's logging: <paramref name="logging"/> when given, else warnings and errors on the
+    /// console, one line each; the hosting layer's per-request log always off.
+    /// </summary>
+    public static void ConfigureLogging(ILoggingBuilder builder, Action<ILoggingBuilder>? logging)
+    {
+        builder.ClearProviders();
+        if (logging is not null) logging(builder);
+        else builder.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }).SetMinimumLevel(LogLevel.Warning);
+        // The hosting layer's request log (request start and finish, Information and Debug) is off.
+        // While its logger is enabled at all, the host starts an Activity and a log scope for every
+        // request, and a streaming session carries both for its whole life: two async-local values
+        // that every continuation of the session restores. A tracing listener still gets activities.
+        builder.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
+    }
+
     /// <param name="control">
     /// Control state for authentication, limits, quotas and usage (<see cref="ControlSessionGuard"/>);
     /// null runs without authentication (<see cref="OpenSessionGuard"/>, loopback only).
@@ -29,14 +45,7 @@ public static class GatewayApp
     public static WebApplication Build(GatewayOptions options, IEngineRouter router, Action<ILoggingBuilder>? logging = null, EdgeControl? control = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
-        builder.Logging.ClearProviders();
-        if (logging is not null) logging(builder.Logging);
-        else builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }).SetMinimumLevel(LogLevel.Warning);
-        // The hosting layer's request log (request start and finish, Information and Debug) is off.
-        // While its logger is enabled at all, the host starts an Activity and a log scope for every
-        // request, and a streaming session carries both for its whole life: two async-local values
-        // that every continuation of the session restores. A tracing listener still gets activities.
-        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
+        ConfigureLogging(builder.Logging, logging);
         builder.WebHost.UseKestrel(k =>
         {
             k.Limits.MaxRequestBodySize = options.MaxUploadBytes;

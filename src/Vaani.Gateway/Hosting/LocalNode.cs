@@ -1,8 +1,10 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Vaani.Engines;
 using Vaani.Gateway.Routing;
 using Vaani.Workers.Client;
+using Vaani.Workers.Hosting;
 using Vaani.Workers.Supervision;
 
 namespace Vaani.Gateway.Hosting;
@@ -64,25 +66,43 @@ public sealed class LocalNode : IAsyncDisposable
             // Worker events are read on the loop that serves the client sockets (GatewayApp.EventLoop).
             Connection = new WorkerConnectionOptions { Loop = GatewayApp.EventLoop(options.Gateway) },
         }))).ToList();
+        // Until the gateway's own logging exists, worker deaths are logged through a factory of the
+        // same configuration, disposed once the gateway's takes over.
+        var startLogging = LoggerFactory.Create(b => GatewayApp.ConfigureLogging(b, options.Logging));
+        var deaths = new WorkerDeathLog(startLogging.CreateLogger(WorkerDeathLog.Category));
+        foreach (var s in supervisors) s.Supervisor.WorkerDied += deaths.OnWorkerDied;
         try
         {
             foreach (var s in supervisors) s.Supervisor.Start();
             using (var ready = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
             {
                 ready.CancelAfter(options.ReadyTimeout);
-                try { await Task.WhenAll(supervisors.Select(s => s.Supervisor.WaitUntilServingAsync(ready.Token))).ConfigureAwait(false); }
+                var serving = Task.WhenAll(supervisors.Select(s => s.Supervisor.WaitUntilServingAsync(ready.Token)));
+                // A worker that exits saying the machine or its configuration must change fails the
+                // start at once; restarting it until the timeout would only hide why.
+                if (await Task.WhenAny(serving, deaths.ConfigurationError).ConfigureAwait(false) != serving)
+                {
+                    await ready.CancelAsync().ConfigureAwait(false);
+                    var death = await deaths.ConfigurationError.ConfigureAwait(false);
+                    throw new EngineException("workers_not_ready", $"pool '{death.Pool}' cannot start: {death.Summary}", isPermanent: false);
+                }
+                try { await serving.ConfigureAwait(false); }
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {
-                    throw new EngineException("workers_not_ready", $"engine workers did not start within {options.ReadyTimeout.TotalSeconds:0} s; run scripts/setup.sh and check the log", isPermanent: false);
+                    var last = deaths.Last is { } d ? $"; last worker exit: pool '{d.Pool}': {d.Summary}" : "";
+                    throw new EngineException("workers_not_ready", $"engine workers did not start within {options.ReadyTimeout.TotalSeconds:0} s{last}; run scripts/setup.sh and check the log", isPermanent: false);
                 }
             }
             var app = GatewayApp.Build(options.Gateway, BuildRouter(supervisors), options.Logging, options.Control);
+            deaths.Logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(WorkerDeathLog.Category);
+            startLogging.Dispose();
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
             return new LocalNode(app, supervisors, options.SocketDirectory);
         }
         catch
         {
             foreach (var s in supervisors) await s.Supervisor.DisposeAsync().ConfigureAwait(false);
+            startLogging.Dispose();
             throw;
         }
     }
@@ -114,3 +134,51 @@ public sealed class LocalNode : IAsyncDisposable
         try { Directory.Delete(_socketDirectory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 }
+
+/// <summary>
+/// Logs every worker death (pool, slot, pid, why, the last line the worker wrote to stderr) as a
+/// warning, and reports the first death that restarting cannot fix
+/// (<see cref="WorkerProcess.IsConfigurationExit"/>).
+/// </summary>
+internal sealed class WorkerDeathLog
+{
+    public const string Category = "Vaani.Workers.Supervision";
+
+    private readonly TaskCompletionSource<WorkerDeath> _configurationError = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile ILogger _logger;
+    private volatile WorkerDeath? _last;
+
+    public WorkerDeathLog(ILogger logger) => _logger = logger;
+
+    /// <summary>Where deaths are logged from now on.</summary>
+    public ILogger Logger { set => _logger = value; }
+
+    /// <summary>Completes with the first death whose exit code says the machine or configuration must change.</summary>
+    public Task<WorkerDeath> ConfigurationError => _configurationError.Task;
+
+    /// <summary>The latest death, if any.</summary>
+    public WorkerDeath? Last => _last;
+
+    public void OnWorkerDied(object? sender, WorkerDiedEventArgs e)
+    {
+        var pool = (sender as WorkerSupervisor)?.Pool ?? "?";
+        var death = new WorkerDeath(pool, e.ExitCode, Summarize(e));
+        _last = death;
+        _logger.LogWarning("worker {Pool}-{Slot} (pid {Pid}) ended: {Why}",
+            pool, e.Worker.Index, e.ProcessId, death.Summary);
+        if (WorkerProcess.IsConfigurationExit(e.ExitCode))
+            _configurationError.TrySetResult(death);
+    }
+
+    /// <summary>The reason, and the worker's own last word on stderr when it said something.</summary>
+    private static string Summarize(WorkerDiedEventArgs e)
+    {
+        var said = e.StderrTail.LastOrDefault(l => !string.IsNullOrWhiteSpace(l))?.Trim();
+        if (said is null) return e.Reason;
+        if (said.StartsWith("worker: ", StringComparison.Ordinal)) said = said["worker: ".Length..];
+        return $"{e.Reason}: {said}";
+    }
+}
+
+/// <summary>One worker death as <see cref="WorkerDeathLog"/> saw it.</summary>
+internal sealed record WorkerDeath(string Pool, int? ExitCode, string Summary);

@@ -21,6 +21,15 @@ public static class WorkerProcess
     /// <summary>Exit code for a pool that is not in the catalog (a configuration error: restarting will not help).</summary>
     public const int ExitUnknownPool = 2;
 
+    /// <summary>
+    /// Exit code for an engine that cannot start on this machine: its native library or model is
+    /// missing, or its settings are invalid. Restarting will not help until the machine is fixed.
+    /// </summary>
+    public const int ExitEngineUnavailable = 3;
+
+    /// <summary>True for the exit codes that mean the machine or configuration must change (<see cref="ExitUnknownPool"/>, <see cref="ExitEngineUnavailable"/>).</summary>
+    public static bool IsConfigurationExit(int? exitCode) => exitCode is ExitUnknownPool or ExitEngineUnavailable;
+
     /// <summary>Runs a worker until SIGTERM/SIGINT, <paramref name="cancellationToken"/> or loss of the parent. Returns the exit code.</summary>
     public static async Task<int> RunAsync(string pool, string socketPath, EngineCatalog? catalog, CancellationToken cancellationToken)
     {
@@ -54,10 +63,46 @@ public static class WorkerProcess
             await Console.Error.WriteLineAsync($"worker: {ex.Message}").ConfigureAwait(false);
             return ExitUnknownPool;
         }
+        catch (Exception ex) when (IsEngineUnavailable(ex))
+        {
+            // One line, the last the supervisor sees: it quotes it in its log and start-up error.
+            await Console.Error.WriteLineAsync($"worker: pool '{pool}' cannot start its engine: {Describe(ex)}").ConfigureAwait(false);
+            return ExitEngineUnavailable;
+        }
         catch (Exception ex)
         {
+            // The trace first, then a one-line summary last: the supervisor keeps the tail of stderr.
             await Console.Error.WriteLineAsync($"worker: pool '{pool}' failed: {ex}").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync($"worker: pool '{pool}' failed: {ex.GetType().Name}: {ex.Message}").ConfigureAwait(false);
             return 1;
         }
+    }
+
+    private static bool IsEngineUnavailable(Exception ex) => ex switch
+    {
+        EngineException e => e.Code is "engine_unavailable" or "invalid_configuration",
+        AggregateException a => a.InnerExceptions.Count > 0 && a.InnerExceptions.All(IsEngineUnavailable),
+        TypeInitializationException { InnerException: { } inner } => IsEngineUnavailable(inner),
+        DllNotFoundException or EntryPointNotFoundException or BadImageFormatException => true,
+        _ => false,
+    };
+
+    private static string Describe(Exception ex) => ex switch
+    {
+        AggregateException a => string.Join("; ", a.InnerExceptions.Select(Describe)),
+        TypeInitializationException { InnerException: { } inner } => Describe(inner),
+        EngineException e => e.Message,
+        _ => $"a native library could not be loaded ({FirstSentence(ex.Message)}); run scripts/setup.sh",
+    };
+
+    /// <summary>
+    /// The loader's own message runs over many lines (every path tried); its first sentence names
+    /// the library, and the summary must stay on one line.
+    /// </summary>
+    private static string FirstSentence(string message)
+    {
+        var line = message.ReplaceLineEndings(" ");
+        int end = line.IndexOf(". ", StringComparison.Ordinal);
+        return (end > 0 ? line[..end] : line).Trim();
     }
 }

@@ -35,6 +35,9 @@ public sealed class WorkerSupervisor : IAsyncDisposable
             .ToList();
     }
 
+    /// <summary>The pool whose workers this supervises.</summary>
+    public string Pool => _options.Pool;
+
     /// <summary>The worker slots, one per process.</summary>
     public IReadOnlyList<SupervisedWorker> Workers { get; }
 
