@@ -5,35 +5,74 @@ namespace Vaani.Speech.Streaming;
 /// the utterance it holds — seconds — so it outlives the youngest generation and would be copied by
 /// every collection it survives. Segments are therefore allocated on the pinned object heap: never
 /// moved, never counted against the young generation's budget, and not zeroed (every byte read
-/// back was written first). A segment freed by a final result is kept for the next one, up to
-/// <see cref="Capacity"/> segments; beyond that it is left to the collector.
+/// back was written first).
 /// </summary>
+/// <remarks>
+/// A segment freed by a final result is kept for the next one. The pool keeps at least
+/// <see cref="BaseCapacity"/> spares, and more after a peak: as many as were in use at once during
+/// the current or the previous <see cref="Window"/>, never more than <see cref="MaxCapacity"/>. So a
+/// steady load reuses the same segments instead of allocating fresh pinned memory (a page fault per
+/// new page, and growth of the heap that only a full collection reclaims), and memory kept after a
+/// peak is released within two windows of it. Spares and segments in use together never exceed the
+/// highest use seen in those two windows.
+/// </remarks>
 internal sealed class ReplaySegmentPool
 {
     /// <summary>Bytes per segment: a quarter second of 16 kHz linear16.</summary>
     public const int SegmentSize = 8192;
 
-    /// <summary>The process's pool: 1,024 spare segments (8 MiB) at most.</summary>
-    public static ReplaySegmentPool Shared { get; } = new(1024);
+    /// <summary>
+    /// The process's pool: at least 1,024 spares (8 MiB), up to the peak use of the last five to ten
+    /// minutes, at most 16,384 (128 MiB, e.g. 2,000 streams each four seconds from its last final).
+    /// </summary>
+    public static ReplaySegmentPool Shared { get; } = new(1024, 16384, TimeSpan.FromMinutes(5), TimeProvider.System);
 
     // Taken once per segment (every 8 KiB of audio), never per frame.
     private readonly Lock _gate = new();
     private readonly byte[]?[] _spare;
+    private readonly TimeProvider _time;
+    private readonly long _windowTicks;
     private int _count;
+    private int _inUse;        // rented and not yet returned
+    private int _peak;         // most in use at once in the current window
+    private int _previousPeak; // ... in the previous one
+    private long _windowEnd;
+    private readonly ITimer _trim;
 
+    /// <summary>A pool that keeps <paramref name="capacity"/> spares at most, whatever the use.</summary>
     public ReplaySegmentPool(int capacity)
+        : this(capacity, capacity, TimeSpan.FromMinutes(5), TimeProvider.System)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(capacity);
-        _spare = new byte[capacity][];
     }
 
+    public ReplaySegmentPool(int baseCapacity, int maxCapacity, TimeSpan window, TimeProvider time)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(baseCapacity);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxCapacity, baseCapacity);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(window, TimeSpan.Zero);
+        BaseCapacity = baseCapacity;
+        Window = window;
+        _spare = new byte[maxCapacity][];
+        _time = time;
+        _windowTicks = (long)(window.TotalSeconds * time.TimestampFrequency);
+        _windowEnd = time.GetTimestamp() + _windowTicks;
+        // Rolls the window when no session rents or returns, so an idle process lets spares go too.
+        _trim = time.CreateTimer(static s => ((ReplaySegmentPool)s!).Trim(), this, window, window);
+    }
+
+    /// <summary>Spare segments kept whatever the use.</summary>
+    public int BaseCapacity { get; }
+
     /// <summary>Spare segments kept at most.</summary>
-    public int Capacity => _spare.Length;
+    public int MaxCapacity => _spare.Length;
+
+    /// <summary>How long a peak of use keeps its spares: for the rest of its window and the next.</summary>
+    public TimeSpan Window { get; }
 
     /// <summary>Spare segments kept now.</summary>
     public int Count
     {
-        get { lock (_gate) return _count; }
+        get { lock (_gate) { Roll(); return _count; } }
     }
 
     /// <summary>A spare segment, or a new one; its contents are unspecified.</summary>
@@ -41,6 +80,9 @@ internal sealed class ReplaySegmentPool
     {
         lock (_gate)
         {
+            Roll();
+            _inUse++;
+            if (_inUse > _peak) _peak = _inUse;
             if (_count > 0)
             {
                 var segment = _spare[--_count]!;
@@ -58,8 +100,32 @@ internal sealed class ReplaySegmentPool
             throw new ArgumentException($"a replay segment is {SegmentSize} bytes, not {segment.Length}", nameof(segment));
         lock (_gate)
         {
-            if (_count < _spare.Length)
+            Roll();
+            if (_inUse > 0) _inUse--;
+            if (_count < Limit())
                 _spare[_count++] = segment;
         }
+    }
+
+    /// <summary>Spares kept now: the base, or what the recent peak needs beside the segments in use.</summary>
+    private int Limit() => Math.Min(_spare.Length, Math.Max(BaseCapacity, Math.Max(_peak, _previousPeak) - _inUse));
+
+    private void Trim()
+    {
+        lock (_gate) Roll();
+    }
+
+    /// <summary>Starts a new window when the current one has ended, and lets spares above the new limit go.</summary>
+    private void Roll()
+    {
+        long now = _time.GetTimestamp();
+        if (now < _windowEnd) return;
+        // A whole window without any call counts as one with no use.
+        _previousPeak = now - _windowEnd >= _windowTicks ? _inUse : _peak;
+        _peak = _inUse;
+        _windowEnd = now + _windowTicks;
+        int limit = Limit();
+        while (_count > limit)
+            _spare[--_count] = null; // left to the collector
     }
 }

@@ -1,4 +1,5 @@
 using Vaani.Speech.Streaming;
+using Vaani.Testing;
 
 namespace Vaani.Speech.Tests.Streaming;
 
@@ -61,5 +62,71 @@ public sealed class ReplaySegmentPoolTests
         buffer.Dispose();
         Assert.Equal(4, pool.Count);
         Assert.Equal(0, buffer.Count);
+    }
+
+    private static readonly TimeSpan Window = TimeSpan.FromMinutes(5);
+
+    private static List<byte[]> RentMany(ReplaySegmentPool pool, int count) => Enumerable.Range(0, count).Select(_ => pool.Rent()).ToList();
+
+    private static void ReturnAll(ReplaySegmentPool pool, List<byte[]> segments)
+    {
+        foreach (var s in segments) pool.Return(s);
+    }
+
+    [Fact]
+    public void Return_AfterAPeakAboveTheBase_KeepsEverySegmentOfThePeakForReuse()
+    {
+        var pool = new ReplaySegmentPool(2, 100, Window, new FakeTimeProvider());
+        var peak = RentMany(pool, 10);
+        ReturnAll(pool, peak);
+        Assert.Equal(10, pool.Count);
+
+        // The same load again is served from the spares: no new pinned segment.
+        var again = RentMany(pool, 10);
+        Assert.Equal(0, pool.Count);
+        Assert.Empty(again.Except(peak, ReferenceEqualityComparer.Instance));
+    }
+
+    [Fact]
+    public void Spares_WindowsWithoutThePeak_FallBackToTheBase()
+    {
+        var time = new FakeTimeProvider();
+        var pool = new ReplaySegmentPool(2, 100, Window, time);
+        ReturnAll(pool, RentMany(pool, 10));
+
+        time.Advance(Window); // a new window: the peak is the previous window's, still kept
+        Assert.Equal(10, pool.Count);
+        ReturnAll(pool, RentMany(pool, 3));
+        Assert.Equal(10, pool.Count);
+
+        time.Advance(Window); // two windows on, the highest use was 3
+        Assert.Equal(3, pool.Count);
+        time.Advance(Window);  // a window with no use at all (the timer rolls it): the base
+        time.Advance(Window);
+        Assert.Equal(2, pool.Count);
+    }
+
+    [Fact]
+    public void Spares_PlusSegmentsInUse_NeverExceedTheRecentPeak()
+    {
+        var pool = new ReplaySegmentPool(2, 100, Window, new FakeTimeProvider());
+        var held = RentMany(pool, 8);
+        ReturnAll(pool, held.GetRange(0, 5));
+        Assert.Equal(5, pool.Count);
+        // Renting from the spares and returning again keeps the sum at the peak.
+        var back = RentMany(pool, 5);
+        Assert.Equal(0, pool.Count);
+        ReturnAll(pool, back);
+        Assert.Equal(5, pool.Count);
+        ReturnAll(pool, held.GetRange(5, 3));
+        Assert.Equal(8, pool.Count);
+    }
+
+    [Fact]
+    public void Spares_PeakAboveTheMaximum_KeepsOnlyTheMaximum()
+    {
+        var pool = new ReplaySegmentPool(2, 6, Window, new FakeTimeProvider());
+        ReturnAll(pool, RentMany(pool, 20));
+        Assert.Equal(6, pool.Count);
     }
 }
