@@ -66,7 +66,13 @@ public static class GatewayApp
         builder.Services.AddSingleton(router);
         builder.Services.AddSingleton(TimeProvider.System);
         // Idle timeouts and keepalives of every connection share one timer (Realtime/Ticker.cs).
-        builder.Services.AddSingleton(sp => new Ticker(TimeSpan.FromSeconds(1), sp.GetRequiredService<TimeProvider>()));
+        // On the event loop when there is one (and the clock is the system's): a tick then wakes no
+        // other thread, and the checks run beside the sockets they look at.
+        builder.Services.AddSingleton(sp =>
+        {
+            var time = sp.GetRequiredService<TimeProvider>();
+            return new Ticker(TimeSpan.FromSeconds(1), direct && time == TimeProvider.System ? new Vaani.Workers.Net.EventLoopTimeProvider(EventLoop(options)!) : time);
+        });
         builder.Services.AddSingleton<AdmissionController>();
         if (control is null)
         {

@@ -6,7 +6,8 @@ namespace Vaani.Gateway.Realtime;
 /// once per connection per period: thousands of wake-ups a second with thousands of streams, each
 /// costing more than the check itself. Here one tick runs all checks in turn, and no timer runs
 /// while none is registered. Checks must be short, must not block and must not throw; they run on
-/// a thread-pool thread, outside the ticker's lock, so they may register and unregister checks.
+/// the timer's thread (the gateway's event loop, else a thread-pool thread), outside the ticker's
+/// lock, so they may register and unregister checks.
 /// </summary>
 public sealed class Ticker : IDisposable
 {

@@ -43,7 +43,9 @@ public sealed class WorkerConnection : IAsyncDisposable
         Writer = new FrameWriter(stream, options.WriteQueueFrames, () => LostReason ?? Lost("the connection is closed"));
         Stt = hello.Stt is null ? null : new RemoteSttEngine(this, hello.Stt);
         Tts = hello.Tts is null ? null : new RemoteTtsEngine(this, hello.Tts);
-        _heartbeat = Time.CreateTimer(_ => Heartbeat(), null, options.PingInterval, options.PingInterval);
+        // On the loop, beside the reads: a tick then wakes no other thread (EventLoop.CreateTimer).
+        var timers = options.TimeProvider is null && options.Loop is { } loop ? new Net.EventLoopTimeProvider(loop) : Time;
+        _heartbeat = timers.CreateTimer(static s => ((WorkerConnection)s!).Heartbeat(), this, options.PingInterval, options.PingInterval);
         _ = Writer.Completion.ContinueWith(t => Fail(Lost($"writing to worker {hello.Pid} failed: {t.Exception?.InnerException?.Message}")),
             CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
         // Frames are dispatched where they are read, and what they trigger (events to clients) runs

@@ -36,8 +36,9 @@ public sealed record WorkerConnectionOptions
 
     /// <summary>
     /// The event loop the connection's reads wait on; the frames they carry are dispatched on the
-    /// loop's thread, beside the client sockets it serves. Null: the connection reads on a thread of
-    /// its own, blocking in poll(2).
+    /// loop's thread, beside the client sockets it serves, and with the system clock
+    /// (<see cref="TimeProvider"/> null) its heartbeat runs there too, as a loop timer. Null: the
+    /// connection reads on a thread of its own, blocking in poll(2).
     /// </summary>
     public Net.EventLoop? Loop { get; init; }
 

@@ -35,6 +35,7 @@ public sealed partial class EventLoop : IDisposable
     private readonly int _epoll;
     private readonly int _wake;
     private readonly ConcurrentDictionary<ulong, SocketWatch> _watches = new();
+    private readonly ConcurrentDictionary<ulong, LoopTimer> _timers = new();
     private readonly Thread _thread;
     private readonly List<ILoopFlush> _flushes = []; // loop thread only; one entry per flush asked for this wake-up
     private long _nextId;
@@ -102,6 +103,43 @@ public sealed partial class EventLoop : IDisposable
     }
 
     /// <summary>
+    /// A timer whose <paramref name="callback"/> runs on this loop's thread, as
+    /// <see cref="TimeProvider.CreateTimer"/> describes (due time and period; infinite disarms; zero
+    /// fires at once). It is a timerfd(2) in the loop's epoll set: an expiry costs the loop one event,
+    /// where a runtime timer wakes the runtime's timer thread and then a thread-pool thread. The
+    /// callback must be short and must not block, like any code on the loop; an exception it throws
+    /// ends the process, as one from a runtime timer does. A callback already started may still run
+    /// once after <see cref="ITimer.Dispose"/> returns.
+    /// </summary>
+    public ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+    {
+        ArgumentNullException.ThrowIfNull(callback);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        int fd = TimerFdCreate(1, 0x80000 | 0x800); // CLOCK_MONOTONIC; TFD_CLOEXEC | TFD_NONBLOCK
+        if (fd < 0) throw new IOException($"timerfd_create failed: errno {Marshal.GetLastPInvokeError()}");
+        var id = (ulong)Interlocked.Increment(ref _nextId);
+        var timer = new LoopTimer(this, fd, id, callback, state);
+        _timers[id] = timer;
+        try
+        {
+            Control(CtlAdd, fd, EpollIn | EpollEt, id);
+            timer.Change(dueTime, period);
+        }
+        catch
+        {
+            timer.Dispose();
+            throw;
+        }
+        return timer;
+    }
+
+    private void Forget(LoopTimer timer)
+    {
+        if (_timers.TryRemove(timer.Id, out _))
+            _ = Close(timer.Fd); // also leaves the epoll set
+    }
+
+    /// <summary>
     /// Watches <paramref name="socket"/> (switched to non-blocking mode) for reading, and for writing
     /// when <paramref name="writes"/> is true. Leave writes out for a Unix socket whose owner rarely
     /// waits to write: Linux signals a Unix socket writable every time its peer reads from it, which
@@ -163,10 +201,17 @@ public sealed partial class EventLoop : IDisposable
                 {
                     byte* e = events + i * size;
                     ulong id = *(ulong*)(e + dataOffset);
-                    if (id == 0 || !_watches.TryGetValue(id, out var watch)) continue;
-                    uint flags = *(uint*)e;
-                    // Continuations run here; those of async methods never throw (their task holds the error).
-                    watch.Signal((flags & (EpollIn | EpollErr | EpollHup | EpollRdHup)) != 0, (flags & (EpollOut | EpollErr | EpollHup)) != 0);
+                    if (id == 0) continue;
+                    if (_watches.TryGetValue(id, out var watch))
+                    {
+                        uint flags = *(uint*)e;
+                        // Continuations run here; those of async methods never throw (their task holds the error).
+                        watch.Signal((flags & (EpollIn | EpollErr | EpollHup | EpollRdHup)) != 0, (flags & (EpollOut | EpollErr | EpollHup)) != 0);
+                    }
+                    else if (_timers.TryGetValue(id, out var timer))
+                    {
+                        timer.Expired();
+                    }
                 }
                 // A flush may ask for another (it can run continuations): the loop takes them all.
                 for (int i = 0; i < _flushes.Count; i++)
@@ -189,6 +234,7 @@ public sealed partial class EventLoop : IDisposable
         unsafe { _ = Write(_wake, (IntPtr)(&one), 8); }
         if (!IsOnLoop) _thread.Join();
         foreach (var watch in _watches.Values) watch.Dispose();
+        foreach (var timer in _timers.Values) timer.Dispose();
         _ = Close(_wake);
         _ = Close(_epoll);
     }
@@ -210,6 +256,95 @@ public sealed partial class EventLoop : IDisposable
 
     [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
     private static partial int Close(int fd);
+
+    [LibraryImport("libc", EntryPoint = "read", SetLastError = true)]
+    private static partial nint Read(int fd, IntPtr buffer, nint count);
+
+    [LibraryImport("libc", EntryPoint = "timerfd_create", SetLastError = true)]
+    private static partial int TimerFdCreate(int clock, int flags);
+
+    [LibraryImport("libc", EntryPoint = "timerfd_settime", SetLastError = true)]
+    private static partial int TimerFdSetTime(int fd, int flags, IntPtr value, IntPtr old);
+
+    /// <summary>A timerfd watched by the loop; see <see cref="CreateTimer"/>.</summary>
+    private sealed class LoopTimer(EventLoop loop, int fd, ulong id, TimerCallback callback, object? state) : ITimer
+    {
+        // Held around every use of the fd, so none reaches a number closed and reused meanwhile.
+        private readonly Lock _gate = new();
+        private int _disposed;
+
+        public int Fd { get; } = fd;
+
+        public ulong Id { get; } = id;
+
+        /// <summary>On the loop: takes the expiry count (the fd is non-blocking) and runs the callback.</summary>
+        public unsafe void Expired()
+        {
+            ulong expirations;
+            lock (_gate)
+            {
+                if (_disposed != 0 || Read(Fd, (IntPtr)(&expirations), 8) != 8) return;
+            }
+            callback(state);
+        }
+
+        public unsafe bool Change(TimeSpan dueTime, TimeSpan period)
+        {
+            if (dueTime != Timeout.InfiniteTimeSpan) ArgumentOutOfRangeException.ThrowIfLessThan(dueTime, TimeSpan.Zero);
+            if (period != Timeout.InfiniteTimeSpan) ArgumentOutOfRangeException.ThrowIfLessThan(period, TimeSpan.Zero);
+            // struct itimerspec { timespec it_interval; timespec it_value; }; a zero value disarms,
+            // so "at once" is one nanosecond.
+            long* spec = stackalloc long[4];
+            SetTimespec(spec, period == Timeout.InfiniteTimeSpan ? TimeSpan.Zero : period);
+            if (dueTime == Timeout.InfiniteTimeSpan) { spec[2] = 0; spec[3] = 0; }
+            else if (dueTime == TimeSpan.Zero) { spec[2] = 0; spec[3] = 1; }
+            else SetTimespec(spec + 2, dueTime);
+            lock (_gate)
+            {
+                if (_disposed != 0) return false;
+                if (TimerFdSetTime(Fd, 0, (IntPtr)spec, IntPtr.Zero) != 0)
+                    throw new IOException($"timerfd_settime failed: errno {Marshal.GetLastPInvokeError()}");
+            }
+            return true;
+        }
+
+        private static unsafe void SetTimespec(long* timespec, TimeSpan value)
+        {
+            long ticks = value.Ticks;
+            timespec[0] = ticks / TimeSpan.TicksPerSecond;
+            timespec[1] = ticks % TimeSpan.TicksPerSecond * 100;
+        }
+
+        public void Dispose()
+        {
+            lock (_gate)
+            {
+                if (_disposed != 0) return;
+                _disposed = 1;
+                loop.Forget(this);
+            }
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            Dispose();
+            return ValueTask.CompletedTask;
+        }
+    }
+}
+
+/// <summary>
+/// The system clock, with timers that run their callbacks on an <see cref="EventLoop"/>'s thread
+/// (<see cref="EventLoop.CreateTimer"/>). For periodic work of the loop's own connections
+/// (heartbeats, idle checks), which then never wakes another thread.
+/// </summary>
+public sealed class EventLoopTimeProvider(EventLoop loop) : TimeProvider
+{
+    /// <summary>The loop the timers run on.</summary>
+    public EventLoop Loop { get; } = loop;
+
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
+        Loop.CreateTimer(callback, state, dueTime, period);
 }
 
 /// <summary>

@@ -150,4 +150,56 @@ public sealed class EventLoopTests : IDisposable
         Assert.True(watched.Send(chunk, 0, chunk.Length, SocketFlags.None, out var after) > 0);
         Assert.Equal(SocketError.Success, after);
     }
+
+    [Fact]
+    public async Task CreateTimer_Periodic_RunsOnTheLoopThreadUntilDisposed()
+    {
+        var threads = new System.Collections.Concurrent.ConcurrentQueue<bool>();
+        var third = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var timer = _loop.CreateTimer(_ =>
+        {
+            threads.Enqueue(_loop.IsOnLoop);
+            if (threads.Count == 3) third.TrySetResult();
+        }, null, TimeSpan.FromMilliseconds(10), TimeSpan.FromMilliseconds(10));
+
+        await third.Task.WaitAsync(Timeout);
+        timer.Dispose();
+        int fired = threads.Count;
+        await Task.Delay(100);
+
+        Assert.All(threads, onLoop => Assert.True(onLoop));
+        // At most one callback already under way when Dispose returned.
+        Assert.InRange(threads.Count, fired, fired + 1);
+        Assert.False(timer.Change(TimeSpan.Zero, TimeSpan.Zero));
+    }
+
+    [Fact]
+    public async Task CreateTimer_ChangeRearmsAndInfiniteDisarms()
+    {
+        int fired = 0;
+        var first = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var timer = _loop.CreateTimer(_ => { Interlocked.Increment(ref fired); first.TrySetResult(); }, null, System.Threading.Timeout.InfiniteTimeSpan, System.Threading.Timeout.InfiniteTimeSpan);
+
+        await Task.Delay(100);
+        Assert.Equal(0, Volatile.Read(ref fired)); // created disarmed
+
+        Assert.True(timer.Change(TimeSpan.Zero, System.Threading.Timeout.InfiniteTimeSpan)); // once, at once
+        await first.Task.WaitAsync(Timeout);
+        await Task.Delay(100);
+        Assert.Equal(1, Volatile.Read(ref fired));
+
+        Assert.True(timer.Change(TimeSpan.FromMilliseconds(50), System.Threading.Timeout.InfiniteTimeSpan));
+        Assert.True(timer.Change(System.Threading.Timeout.InfiniteTimeSpan, System.Threading.Timeout.InfiniteTimeSpan)); // disarmed before it was due
+        await Task.Delay(200);
+        Assert.Equal(1, Volatile.Read(ref fired));
+    }
+
+    [Fact]
+    public async Task EventLoopTimeProvider_TaskDelay_CompletesOnTheLoop()
+    {
+        var time = new EventLoopTimeProvider(_loop);
+        bool? onLoop = null;
+        await Task.Delay(TimeSpan.FromMilliseconds(20), time).ContinueWith(_ => onLoop = _loop.IsOnLoop, TaskContinuationOptions.ExecuteSynchronously).WaitAsync(Timeout);
+        Assert.True(onLoop);
+    }
 }
