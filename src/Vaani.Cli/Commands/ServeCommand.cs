@@ -166,8 +166,10 @@ internal sealed class WorkerOptions
     public int Decoders(ParseResult parse)
     {
         int decoders = parse.GetValue(_decoders);
-        if (decoders is < 1 or > 64)
-            throw new UsageException($"--decoders {decoders} is out of range: it must be between 1 and 64");
+        // Checked here too, so the mistake is a usage error before any worker starts.
+        int max = Vaani.Engines.PocketSphinx.PocketSphinxOptions.MaxPoolSize;
+        if (decoders < 1 || decoders > max)
+            throw new UsageException($"--decoders {decoders} is out of range: it must be between 1 and {max}");
         return decoders;
     }
 

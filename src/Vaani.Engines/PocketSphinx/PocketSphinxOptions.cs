@@ -43,6 +43,9 @@ public sealed record PocketSphinxOptions
     /// <summary>Number of decoders built ahead of time; the number of concurrent sessions.</summary>
     public int PoolSize { get; init; } = 2;
 
+    /// <summary>The most decoders one engine may pool (<see cref="PoolSize"/>).</summary>
+    public const int MaxPoolSize = 64;
+
     /// <summary>
     /// How long <see cref="ISpeechToTextEngine.StartSessionAsync"/> waits for a free decoder before
     /// failing with <c>engine_busy</c>. <see cref="TimeSpan.Zero"/> fails fast.
@@ -69,8 +72,8 @@ public sealed record PocketSphinxOptions
             errors.Add(Invalid("Languages must name at least one language"));
         if (VadPostSpeechFrames is < 1 or > 1000)
             errors.Add(Invalid($"VadPostSpeechFrames {VadPostSpeechFrames} is out of range: it must be between 1 and 1000"));
-        if (PoolSize is < 1 or > 64)
-            errors.Add(Invalid($"PoolSize {PoolSize} is out of range: it must be between 1 and 64"));
+        if (PoolSize is < 1 or > MaxPoolSize)
+            errors.Add(Invalid($"PoolSize {PoolSize} is out of range: it must be between 1 and {MaxPoolSize}"));
         if (DecoderWait < TimeSpan.Zero || DecoderWait > TimeSpan.FromMinutes(5))
             errors.Add(Invalid($"DecoderWait {DecoderWait} is out of range: it must be between 0 and 5 minutes"));
         if (MaxWaitingSessions is < 0 or > 10_000)
