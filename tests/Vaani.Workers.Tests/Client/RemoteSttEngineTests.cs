@@ -1,6 +1,7 @@
 using Vaani.Engines;
 using Vaani.Workers.Client;
 using Vaani.Workers.Net;
+using Vaani.Workers.Hosting;
 using Vaani.Workers.Tests.Infrastructure;
 
 namespace Vaani.Workers.Tests.Client;
@@ -227,12 +228,15 @@ public sealed class RemoteSttCreditTests
     public async Task SendAudio_SmallChunkThenPause_CreditedBeforeTheProgressTimeout()
     {
         await using var worker = await TestWorker.StartAsync();
+        // The progress timeout sits a clear margin above the worker's credit interval (as the
+        // production pair does, 10 s over 1 s): at equal values the credit and the watch would race.
         // Only the progress watch is under test: liveness (pongs) gets a generous bound, so a worker
         // process slowed by the rest of the suite running in parallel cannot fail the test.
+        var progressTimeout = HostedSttSession.CreditInterval * 2;
         var options = new WorkerConnectionOptions
         {
             PingInterval = TimeSpan.FromMilliseconds(100),
-            ProgressTimeout = TimeSpan.FromSeconds(1),
+            ProgressTimeout = progressTimeout,
             LivenessTimeout = TimeSpan.FromSeconds(60),
         };
         await using var connection = await WorkerConnection.ConnectAsync(worker.SocketPath, options, CancellationToken.None);
@@ -247,8 +251,8 @@ public sealed class RemoteSttCreditTests
         });
 
         await session.SendAudioAsync(TestAudio.Linear16(0.02), CancellationToken.None); // 640 bytes, far below a quarter window
-        // Three progress timeouts of silence: the 640 bytes stay outstanding unless the worker credits them.
-        await Task.Delay(TimeSpan.FromSeconds(3));
+        // Two progress timeouts of silence: the 640 bytes stay outstanding unless the worker credits them.
+        await Task.Delay(progressTimeout * 2);
         Assert.True(connection.IsAlive, $"the connection was lost: {connection.LostReason?.Message}");
 
         await session.SendAudioAsync(TestAudio.Linear16(1.0), CancellationToken.None);
