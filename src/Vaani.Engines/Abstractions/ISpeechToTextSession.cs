@@ -36,4 +36,15 @@ public interface ISpeechToTextSession : IAsyncDisposable
 
     /// <summary>The session's events, until <see cref="CompleteAsync"/> has been honoured.</summary>
     IAsyncEnumerable<SttEvent> ReadEventsAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Has the session hand every event to <paramref name="sink"/> on the thread that produces it
+    /// (a remote session: its connection's reader), instead of queueing it for
+    /// <see cref="ReadEventsAsync"/>: no queue and no hand-over between threads per event. Call it
+    /// before reading any event and at most once; on true, do not read <see cref="ReadEventsAsync"/>.
+    /// Returns false, changing nothing, when the session cannot deliver that way (also once it has
+    /// produced an event or ended); the caller then reads <see cref="ReadEventsAsync"/>.
+    /// The default cannot.
+    /// </summary>
+    bool TrySetEventSink(ISttEventSink sink) => false;
 }

@@ -77,10 +77,16 @@ public sealed class ClientSocket : IAsyncDisposable
     public ValueTask<bool> SendBinaryAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken) =>
         EnqueueAsync(new Outbound(payload, WebSocketMessageType.Binary), cancellationToken);
 
-    private async ValueTask<bool> EnqueueAsync(Outbound message, CancellationToken cancellationToken)
+    private ValueTask<bool> EnqueueAsync(Outbound message, CancellationToken cancellationToken)
     {
-        if (Volatile.Read(ref _closing) != 0) return false;
-        if (_outbound.Writer.TryWrite(message)) return true;
+        if (Volatile.Read(ref _closing) != 0) return new ValueTask<bool>(false);
+        if (_outbound.Writer.TryWrite(message)) return new ValueTask<bool>(true);
+        return WaitToEnqueueAsync(message, cancellationToken);
+    }
+
+    /// <summary>The queue is full: waits for room up to the slow-reader timeout.</summary>
+    private async ValueTask<bool> WaitToEnqueueAsync(Outbound message, CancellationToken cancellationToken)
+    {
         using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _abort.Token);
         wait.CancelAfter(_slowReaderTimeout);
         try
@@ -349,8 +355,12 @@ public sealed class ClientSocket : IAsyncDisposable
     {
         try
         {
-            await foreach (var m in _outbound.Reader.ReadAllAsync(_abort.Token).ConfigureAwait(false))
-                await _socket.SendAsync(m.Payload, m.Type, endOfMessage: true, _abort.Token).ConfigureAwait(false);
+            var queue = _outbound.Reader;
+            while (await queue.WaitToReadAsync(_abort.Token).ConfigureAwait(false))
+            {
+                while (queue.TryRead(out var m))
+                    await _socket.SendAsync(m.Payload, m.Type, endOfMessage: true, _abort.Token).ConfigureAwait(false);
+            }
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException)
         {

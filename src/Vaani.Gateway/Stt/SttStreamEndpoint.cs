@@ -132,10 +132,14 @@ internal sealed class SttStreamEndpoint(IEngineRouter router, ISessionGuard guar
     {
         try
         {
-            await foreach (var e in session.Events.ReadAllAsync(client.Aborted))
+            var events = session.Events;
+            while (await events.WaitToReadAsync(client.Aborted))
             {
-                var message = NativeSttMessages.From(e, words);
-                if (message is not null && !await client.SendJsonAsync(message, client.Aborted)) return null; // slow reader: closed by ClientSocket
+                while (events.TryRead(out var e))
+                {
+                    var message = NativeSttMessages.From(e, words);
+                    if (message is not null && !await client.SendJsonAsync(message, client.Aborted)) return null; // slow reader: closed by ClientSocket
+                }
             }
             return null;
         }

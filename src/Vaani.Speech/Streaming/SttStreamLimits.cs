@@ -9,8 +9,11 @@ public sealed record SttStreamLimits
     /// </summary>
     public TimeSpan MaxReplay { get; init; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>Events buffered between the engine and the protocol adapter.</summary>
-    public int EventBufferCapacity { get; init; } = 256;
+    /// <summary>
+    /// Events buffered between the engine and the protocol adapter (held only while queued). A
+    /// session whose adapter falls further behind fails its engine session with <c>event_overflow</c>.
+    /// </summary>
+    public int EventBufferCapacity { get; init; } = 1024;
 
     /// <summary>Audio commands buffered between the protocol adapter and the engine; a full queue backpressures the client.</summary>
     public int CommandBufferCapacity { get; init; } = 32;

@@ -452,8 +452,11 @@ public sealed class SttStreamSession : IAsyncDisposable
         int generation;
         lock (_gate) generation = _generation;
         var engine = _engine;
-        // Started here: it runs until the engine has no event ready, then suspends.
-        _pump = PumpAsync(engine, generation);
+        // Events straight from the engine's thread when it can deliver them that way (a remote
+        // session: its connection's reader), else a pump started here: it runs until the engine
+        // has no event ready, then suspends.
+        var sink = new EngineEvents(this, generation);
+        _pump = engine.TrySetEventSink(sink) ? sink.Start() : PumpAsync(engine, generation);
     }
 
     private async Task PumpAsync(ISpeechToTextSession engine, int generation)
@@ -462,38 +465,112 @@ public sealed class SttStreamSession : IAsyncDisposable
         {
             await foreach (var e in engine.ReadEventsAsync(_cts.Token).ConfigureAwait(false))
             {
-                SttEvent shifted;
-                lock (_gate)
-                {
-                    if (generation != _generation) return;
-                    shifted = Shift(e);
-                    if (shifted is SttFinal final)
-                    {
-                        _finals++;
-                        _finalizePending = false;
-                        long end = PositionOf(final.End);
-                        RecordFinalLatency(end);
-                        _replay.TrimTo(Math.Min(end, _replay.EndPosition));
-                    }
-                    else if (shifted is SttPartial && _firstPartial is null && _firstAudioAt >= 0)
-                    {
-                        _firstPartial = _time.GetElapsedTime(_firstAudioAt);
-                    }
-                }
+                if (!TryAccept(e, generation, out var shifted)) return;
                 await _events.Writer.WriteAsync(shifted, _cts.Token).ConfigureAwait(false);
             }
         }
-        catch (EngineException ex) when (!ex.IsPermanent)
-        {
-            lock (_gate) if (generation == _generation) _engineFault = ex;
-        }
-        catch (OperationCanceledException) when (_cts.IsCancellationRequested)
-        {
-        }
         catch (Exception ex)
         {
-            _events.Writer.TryComplete(ex);
-            _cts.Cancel();
+            EngineEnded(ex, generation);
+        }
+    }
+
+    /// <summary>Books an engine event (shifted onto the client's timeline); false when it is from a replaced engine session.</summary>
+    private bool TryAccept(SttEvent e, int generation, out SttEvent shifted)
+    {
+        lock (_gate)
+        {
+            shifted = e;
+            if (generation != _generation) return false;
+            shifted = Shift(e);
+            if (shifted is SttFinal final)
+            {
+                _finals++;
+                _finalizePending = false;
+                long end = PositionOf(final.End);
+                RecordFinalLatency(end);
+                _replay.TrimTo(Math.Min(end, _replay.EndPosition));
+            }
+            else if (shifted is SttPartial && _firstPartial is null && _firstAudioAt >= 0)
+            {
+                _firstPartial = _time.GetElapsedTime(_firstAudioAt);
+            }
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// An engine session's events failed: a retryable failure is left for the loop to re-place the
+    /// session; anything else ends this session's events with it.
+    /// </summary>
+    private void EngineEnded(Exception error, int generation)
+    {
+        switch (error)
+        {
+            case EngineException { IsPermanent: false } ex:
+                lock (_gate) if (generation == _generation) _engineFault = ex;
+                break;
+            case OperationCanceledException when _cts.IsCancellationRequested:
+                break;
+            default:
+                _events.Writer.TryComplete(error);
+                _cts.Cancel();
+                break;
+        }
+    }
+
+    /// <summary>
+    /// Takes one engine session's events on the engine's thread (<see cref="ISpeechToTextSession.TrySetEventSink"/>):
+    /// what the pump does, without a queue or an <c>async</c> method in between. An event the
+    /// client's queue cannot take fails the engine session (<c>event_overflow</c>), as a pump that
+    /// fell behind would. The task <see cref="Start"/> returns completes when the stream ends or
+    /// this session is disposed: it stands for the pump.
+    /// </summary>
+    private sealed class EngineEvents : ISttEventSink
+    {
+        private readonly SttStreamSession _owner;
+        private readonly int _generation;
+        // Asynchronous continuations: the stream may end on the engine's thread, inside its own
+        // bookkeeping, and what awaits it (completing the session) must not run in there.
+        private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private CancellationTokenRegistration _disposal;
+        private int _done;
+
+        public EngineEvents(SttStreamSession owner, int generation)
+        {
+            _owner = owner;
+            _generation = generation;
+        }
+
+        /// <summary>Once the engine took this sink: ends it on disposal too. Returns the task that completes when it ends.</summary>
+        public Task Start()
+        {
+            _disposal = _owner._cts.Token.UnsafeRegister(static s => ((EngineEvents)s!).End(), this);
+            return _ended.Task;
+        }
+
+        public bool OnEvent(SttEvent e)
+        {
+            if (Volatile.Read(ref _done) != 0 || !_owner.TryAccept(e, _generation, out var shifted))
+                return true; // ended, or from a replaced engine session: dropped
+            if (_owner._events.Writer.TryWrite(shifted))
+                return true;
+            // Full, or completed (the session is ending): only the first is an overflow.
+            return _owner._events.Reader.Completion.IsCompleted || _owner._cts.IsCancellationRequested;
+        }
+
+        public void OnCompleted(Exception? error)
+        {
+            if (error is not null && Volatile.Read(ref _done) == 0)
+                _owner.EngineEnded(error, _generation);
+            End();
+        }
+
+        private void End()
+        {
+            if (Interlocked.Exchange(ref _done, 1) != 0) return;
+            _disposal.Unregister();
+            _ended.TrySetResult();
         }
     }
 

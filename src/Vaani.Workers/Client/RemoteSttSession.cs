@@ -7,8 +7,9 @@ namespace Vaani.Workers.Client;
 
 /// <summary>
 /// The gateway's view of one STT session on a worker. Audio is sent within the worker's credit
-/// window; events arrive through a bounded buffer. When the worker is lost, sends and the event
-/// stream throw <see cref="EngineException"/> <c>worker_lost</c> after the events already received.
+/// window; events arrive through a bounded buffer, or straight from the connection's reader to a
+/// sink (<see cref="TrySetEventSink"/>). When the worker is lost, sends and the event stream throw
+/// <see cref="EngineException"/> <c>worker_lost</c> after the events already received.
 /// </summary>
 internal sealed class RemoteSttSession : RemoteChannel, ISpeechToTextSession
 {
@@ -21,6 +22,13 @@ internal sealed class RemoteSttSession : RemoteChannel, ISpeechToTextSession
     private volatile Exception? _fault;
     private volatile bool _completeSent;
     private volatile bool _closed;
+
+    // Event delivery: the channel until a sink is set, the sink after. _sinkGate orders setting the
+    // sink against the first queued event and against the end of the stream.
+    private readonly object _sinkGate = new();
+    private volatile ISttEventSink? _sink;
+    private bool _eventsQueued;
+    private bool _eventsEnded;
 
     public RemoteSttSession(WorkerConnection connection, uint channel)
         : base(connection, channel)
@@ -105,11 +113,25 @@ internal sealed class RemoteSttSession : RemoteChannel, ISpeechToTextSession
 
     public async IAsyncEnumerable<SttEvent> ReadEventsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        if (_sink is not null)
+            throw new InvalidOperationException("this session's events go to the sink set with TrySetEventSink");
         // Events received before a failure are delivered first; then the failure is thrown.
         while (await _events.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
         {
             while (_events.Reader.TryRead(out var e))
                 yield return e;
+        }
+    }
+
+    public bool TrySetEventSink(ISttEventSink sink)
+    {
+        ArgumentNullException.ThrowIfNull(sink);
+        lock (_sinkGate)
+        {
+            if (_sink is not null || _eventsQueued || _eventsEnded)
+                return false;
+            _sink = sink;
+            return true;
         }
     }
 
@@ -135,9 +157,7 @@ internal sealed class RemoteSttSession : RemoteChannel, ISpeechToTextSession
                 _started.TrySetResult();
                 break;
             case FrameType.SttEvent:
-                var e = WireJson.Deserialize<WireSttEvent>(frame.Payload, frame.Type).ToEvent();
-                if (!_events.Writer.TryWrite(e))
-                    Fault(new EngineException("event_overflow", $"the session's reader fell {Connection.Options.MaxPendingEvents} events behind; the session was dropped", isPermanent: false));
+                Deliver(WireJson.Deserialize<WireSttEvent>(frame.Payload, frame.Type).ToEvent());
                 break;
             case FrameType.Credit:
                 if (!_window.Release(Frames.ReadCredit(frame)))
@@ -147,7 +167,7 @@ internal sealed class RemoteSttSession : RemoteChannel, ISpeechToTextSession
                 _closed = true;
                 Connection.Unregister(ChannelId);
                 _window.Fault(new EngineException("session_completed", "the session was completed: no more audio is accepted", isPermanent: true));
-                _events.Writer.TryComplete();
+                EndEvents(null);
                 break;
             default:
                 throw new ProtocolException("unexpected_frame", $"an STT session does not accept {frame.Type} frames");
@@ -162,7 +182,7 @@ internal sealed class RemoteSttSession : RemoteChannel, ISpeechToTextSession
         Connection.Unregister(ChannelId);
         _started.TrySetException(error);
         _window.Fault(error);
-        _events.Writer.TryComplete(error);
+        EndEvents(error);
     }
 
     public override void CheckProgress(long nowTimestamp)
@@ -180,7 +200,64 @@ internal sealed class RemoteSttSession : RemoteChannel, ISpeechToTextSession
         Connection.Unregister(ChannelId);
         _fault ??= error;
         _window.Fault(error);
-        _events.Writer.TryComplete();
+        EndEvents(null);
+    }
+
+    /// <summary>Hands an event to the sink, or queues it for <see cref="ReadEventsAsync"/> while none is set.</summary>
+    private void Deliver(SttEvent e)
+    {
+        var sink = _sink;
+        if (sink is null)
+        {
+            bool queued;
+            lock (_sinkGate)
+            {
+                sink = _sink;
+                if (sink is null)
+                {
+                    _eventsQueued = true;
+                    queued = _events.Writer.TryWrite(e);
+                }
+                else queued = true;
+            }
+            if (sink is null)
+            {
+                if (!queued)
+                    Fault(new EngineException("event_overflow", $"the session's reader fell {Connection.Options.MaxPendingEvents} events behind; the session was dropped", isPermanent: false));
+                return;
+            }
+        }
+        bool taken;
+        try { taken = sink.OnEvent(e); }
+        catch (Exception ex)
+        {
+            // The sink's failure is this session's alone: it must not end the connection's reader.
+            Fault(ex);
+            return;
+        }
+        if (!taken)
+            Fault(new EngineException("event_overflow", "the session's event sink was full; the session was dropped", isPermanent: false));
+    }
+
+    /// <summary>Ends the event stream once: completes the channel, or tells the sink.</summary>
+    private void EndEvents(Exception? error)
+    {
+        ISttEventSink? sink;
+        lock (_sinkGate)
+        {
+            if (_eventsEnded)
+                return;
+            _eventsEnded = true;
+            sink = _sink;
+            if (sink is null)
+            {
+                if (error is null) _events.Writer.TryComplete();
+                else _events.Writer.TryComplete(error);
+                return;
+            }
+        }
+        try { sink.OnCompleted(error); }
+        catch (Exception) { /* the sink's own failure; the stream has ended either way */ }
     }
 
     private void ThrowIfUnusable()

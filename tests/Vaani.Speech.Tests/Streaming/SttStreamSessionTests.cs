@@ -101,11 +101,13 @@ public sealed class SttStreamSessionTests(PocketSphinxFixture fixture) : IClassF
     // not one byte more — so the next engine session hears the stream as it was sent.
 
     [Theory]
-    [InlineData(LossSignal.SendFails, false)]    // the next send to the lost worker throws
-    [InlineData(LossSignal.EventsFail, false)]   // the event stream reports the loss first; the next send finds it
-    [InlineData(LossSignal.SendFails, true)]     // the same, with audio taken on the direct path (TrySendAudio)
-    [InlineData(LossSignal.EventsFail, true)]
-    public async Task WorkerLostMidUtterance_ReplacementHearsEveryByteOnce(LossSignal signal, bool direct)
+    [InlineData(LossSignal.SendFails, false, false)]    // the next send to the lost worker throws
+    [InlineData(LossSignal.EventsFail, false, false)]   // the event stream reports the loss first; the next send finds it
+    [InlineData(LossSignal.SendFails, true, false)]     // the same, with audio taken on the direct path (TrySendAudio)
+    [InlineData(LossSignal.EventsFail, true, false)]
+    [InlineData(LossSignal.SendFails, true, true)]      // the same, with events pushed to the core's sink (TrySetEventSink)
+    [InlineData(LossSignal.EventsFail, true, true)]
+    public async Task WorkerLostMidUtterance_ReplacementHearsEveryByteOnce(LossSignal signal, bool direct, bool sink)
     {
         var pcm = File.ReadAllBytes(GoForward);
         const int frame = 640;
@@ -116,7 +118,7 @@ public sealed class SttStreamSessionTests(PocketSphinxFixture fixture) : IClassF
         await using var session = new SttStreamSession(async ct =>
             {
                 var inner = await _engine.StartSessionAsync(options, ct);
-                var recording = new RecordingSession(inner, sessions.Count == 0 ? lossAtFrame : -1, signal, direct);
+                var recording = new RecordingSession(inner, sessions.Count == 0 ? lossAtFrame : -1, signal, direct, sink);
                 sessions.Add(recording);
                 return recording;
             },
@@ -148,6 +150,38 @@ public sealed class SttStreamSessionTests(PocketSphinxFixture fixture) : IClassF
         var finals = events.OfType<SttFinal>().Where(f => f.Text.Length > 0).ToList();
         Assert.Equal("go forward ten meters", string.Join(' ', finals.Select(f => f.Text)));
         Assert.Equal(pcm.Length / 32000.0, session.AudioSeconds, 3);
+        Assert.All(sessions, s => Assert.Equal(sink, s.Pushed));
+    }
+
+    [Fact]
+    public async Task EventSink_ClientQueueFull_RefusesTheEventAsOverflow()
+    {
+        // Nobody reads the session's events and its queue holds one: the engine's next event must be
+        // refused (the engine session then fails with event_overflow), not block the engine's thread.
+        var pcm = File.ReadAllBytes(GoForward);
+        RecordingSession? recording = null;
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        await using var session = new SttStreamSession(async ct =>
+            {
+                // The overflow makes the core re-place the session: the replacement reads events the usual way.
+                var inner = await _engine.StartSessionAsync(new SttSessionOptions { InterimResults = true }, ct);
+                return recording is null
+                    ? recording = new RecordingSession(inner, -1, LossSignal.SendFails, direct: false, sink: true)
+                    : new RecordingSession(inner, -1, LossSignal.SendFails, direct: false);
+            },
+            AudioFormat.Linear16(16000), _engine.Capabilities.NativeFormat, new SttStreamLimits { EventBufferCapacity = 1 });
+        await session.StartAsync(cts.Token);
+        // At real-time pace, so that partials come while audio is still being sent.
+        for (int pos = 0; pos < pcm.Length && !recording!.Refused.IsCompleted; pos += 640)
+        {
+            await session.SendAudioAsync(pcm.AsMemory(pos, Math.Min(640, pcm.Length - pos)), cts.Token);
+            await Task.Delay(20, cts.Token);
+        }
+
+        await recording!.Refused.WaitAsync(cts.Token);
+        Assert.True(recording.Pushed);
+        Assert.True(session.Events.TryRead(out var first)); // the one event the queue held: the engine's first
+        Assert.Same(recording.FirstPushed, first);
     }
 
     public enum LossSignal { SendFails, EventsFail }
@@ -155,11 +189,49 @@ public sealed class SttStreamSessionTests(PocketSphinxFixture fixture) : IClassF
     /// <summary>Passes everything to a real engine session and keeps what it heard; when told to, it
     /// is lost at a given frame as a worker is: from then on sends throw and the event stream faults.
     /// With <paramref name="direct"/> it takes audio through <see cref="ISpeechToTextSession.TrySendAudio"/>,
-    /// as a remote session with credit does.</summary>
-    private sealed class RecordingSession(ISpeechToTextSession inner, int lossAtFrame, LossSignal signal, bool direct) : ISpeechToTextSession
+    /// as a remote session with credit does. With <paramref name="sink"/> it pushes its events to the
+    /// sink the core offers (<see cref="ISpeechToTextSession.TrySetEventSink"/>) from a task of its
+    /// own, as a remote session does from its connection's reader.</summary>
+    private sealed class RecordingSession(ISpeechToTextSession inner, int lossAtFrame, LossSignal signal, bool direct, bool sink = false) : ISpeechToTextSession
     {
         private readonly TaskCompletionSource _lost = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _refused = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private int _frames;
+
+        /// <summary>True once the core took the events through a sink.</summary>
+        public bool Pushed { get; private set; }
+
+        /// <summary>Completes when the sink refused an event (its queue was full).</summary>
+        public Task Refused => _refused.Task;
+
+        /// <summary>The first event pushed to the sink.</summary>
+        public SttEvent? FirstPushed { get; private set; }
+
+        public bool TrySetEventSink(ISttEventSink target)
+        {
+            if (!sink) return false;
+            Pushed = true;
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    await foreach (var e in ReadEventsAsync(CancellationToken.None))
+                    {
+                        FirstPushed ??= e;
+                        if (target.OnEvent(e)) continue;
+                        _refused.TrySetResult();
+                        target.OnCompleted(new EngineException("event_overflow", "the sink was full", isPermanent: false));
+                        return;
+                    }
+                    target.OnCompleted(null);
+                }
+                catch (Exception ex)
+                {
+                    target.OnCompleted(ex);
+                }
+            });
+            return true;
+        }
 
         public MemoryStream Heard { get; } = new();
         public int DirectSends { get; private set; }

@@ -154,16 +154,21 @@ internal sealed class DeepgramListenSocket(IEngineRouter router, ISessionGuard g
         {
             try
             {
-                await foreach (var e in session.Events.ReadAllAsync(client.Aborted))
+                // WaitToReadAsync and TryRead rather than ReadAllAsync: no iterator resumed per event.
+                var events = session.Events;
+                while (await events.WaitToReadAsync(client.Aborted))
                 {
-                    bool fromFinalize = false;
-                    if (e is SttFinal { FromFinalize: true } && Volatile.Read(ref _finalizePending[channel]) > 0)
+                    while (events.TryRead(out var e))
                     {
-                        Interlocked.Decrement(ref _finalizePending[channel]);
-                        fromFinalize = true;
+                        bool fromFinalize = false;
+                        if (e is SttFinal { FromFinalize: true } && Volatile.Read(ref _finalizePending[channel]) > 0)
+                        {
+                            Interlocked.Decrement(ref _finalizePending[channel]);
+                            fromFinalize = true;
+                        }
+                        var message = _messages!.From(e, channel, fromFinalize);
+                        if (message is not null && !await client.SendJsonAsync(message, client.Aborted)) return null;
                     }
-                    var message = _messages!.From(e, channel, fromFinalize);
-                    if (message is not null && !await client.SendJsonAsync(message, client.Aborted)) return null;
                 }
                 return null;
             }
