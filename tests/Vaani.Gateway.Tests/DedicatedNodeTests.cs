@@ -64,6 +64,40 @@ public sealed class DedicatedNodeTests
         Assert.True(await c.DrainUntilClosedAsync(TimeSpan.FromSeconds(30)), "the server kept the connection of a client that stopped reading");
     }
 
+    /// <summary>
+    /// Without a control plane too: at a pool capacity of one, a client that opens its next session
+    /// the moment the last one reports <c>session.closed</c> is admitted, not refused with 503. The
+    /// slot is freed before that message goes out, not when the closed socket's handler ends.
+    /// </summary>
+    [Fact]
+    public async Task NoAuth_NextSessionOpenedOnSessionClosed_AdmittedAtPoolCapacity()
+    {
+        var options = NodeFixture.Options(new GatewayOptions { Port = 0 }) with { Pools = [("stt-en", 1)] };
+        await using var node = await LocalNode.StartAsync(options with { Launch = options.Launch with { Environment = new Dictionary<string, string> { ["VAANI_STT_DECODERS"] = "1" } } }, CancellationToken.None);
+        var admission = node.App.Services.GetRequiredService<AdmissionController>();
+        var sockets = new List<WsClient>();
+        try
+        {
+            for (int i = 0; i < 6; i++)
+            {
+                WsClient c;
+                try { c = await WsClient.ConnectAsync(Ws(node, "/v1/stt/stream?interim_results=false")); }
+                catch (WebSocketException ex) { throw new Xunit.Sdk.XunitException($"session {i} was refused: {ex.Message}"); }
+                sockets.Add(c);
+                Assert.NotNull(await c.WaitForTypeAsync("session.started", Long));
+                await c.SendBinaryAsync(RepoPaths.GoForward().AsMemory(0, 6400));
+                await c.SendJsonAsync(new { type = "close" });
+                // Only up to session.closed: the close handshake is left to finish in the background.
+                Assert.NotNull(await c.WaitForTypeAsync("session.closed", Long));
+                Assert.Equal(0, admission.ActiveIn("stt-en"));
+            }
+        }
+        finally
+        {
+            foreach (var c in sockets) await c.DisposeAsync();
+        }
+    }
+
     [Fact]
     public async Task Drain_StopsAdmittingThenClosesRunningSessionWith1012()
     {

@@ -24,6 +24,18 @@ public sealed class OpenSessionGuard(AdmissionController admission) : ISessionGu
         public string Tenant => "default";
         public string? KeyId => null;
         public void RecordUsage(double audioSeconds, long characters, string model) { }
+
+        /// <summary>
+        /// Usage is recorded once the work is over (nothing to record here): the pool slot is freed
+        /// now, as with a control plane, so a client that opens its next session the moment it sees
+        /// this one close is not refused for it while this socket's handler is still ending.
+        /// </summary>
+        public ValueTask RecordUsageAsync(double audioSeconds, long characters, string model)
+        {
+            lease.Dispose();
+            return ValueTask.CompletedTask;
+        }
+
         public void Dispose() => lease.Dispose();
     }
 }
