@@ -97,7 +97,9 @@ internal sealed class DecoderPool : IAsyncDisposable
                 return;
             }
             _resets.RemoveAll(t => t.IsCompleted);
-            _resets.Add(Task.Run(() => ResetAndRelease(decoder)));
+            // A thread of its own: the reset (ps_reinit) takes ~0.5 s of CPU and must neither wait
+            // for a pool thread nor hold one (see PocketSphinxSession).
+            _resets.Add(Task.Factory.StartNew(() => ResetAndRelease(decoder), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default));
         }
     }
 

@@ -7,8 +7,14 @@ namespace Vaani.Engines.PocketSphinx;
 /// <summary>
 /// One recognition stream on a pooled decoder. Commands (audio, finalize, complete) go through a
 /// bounded queue to a single pump that owns the decoder, so every native call for it happens on one
-/// logical thread; events go out through a bounded queue, so a reader that falls behind slows the
-/// pump and then the sender instead of growing memory.
+/// thread; events go out through a bounded queue, so a reader that falls behind slows the pump and
+/// then the sender instead of growing memory.
+/// <para>
+/// The pump is a thread of its own, not a thread-pool thread: decoding blocks its thread for as long
+/// as audio is queued (seconds, for a clip sent at once), and with every pool thread inside a decoder
+/// the process's other work (a worker's socket reads, session starts, the decoders' resets) would
+/// wait for the pool to inject threads, half a second at a time.
+/// </para>
 /// </summary>
 internal sealed class PocketSphinxSession : ISpeechToTextSession
 {
@@ -35,7 +41,7 @@ internal sealed class PocketSphinxSession : ISpeechToTextSession
         _decoder = decoder;
         _returnDecoder = returnDecoder;
         _recognizer = new StreamRecognizer(decoder, session, options);
-        _pump = Task.Run(PumpAsync);
+        _pump = Task.Factory.StartNew(Pump, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
     public async ValueTask SendAudioAsync(ReadOnlyMemory<byte> audio, CancellationToken cancellationToken)
@@ -91,14 +97,15 @@ internal sealed class PocketSphinxSession : ISpeechToTextSession
         }
     }
 
-    private async Task PumpAsync()
+    /// <summary>Runs on its own thread (see the class summary): waits block it, never a pool thread.</summary>
+    private void Pump()
     {
         var events = new List<SttEvent>();
         var token = _stop.Token;
         try
         {
             _recognizer.Start();
-            await foreach (var command in _input.Reader.ReadAllAsync(token).ConfigureAwait(false))
+            while (Next(token) is { } command)
             {
                 events.Clear();
                 switch (command.Kind)
@@ -114,7 +121,10 @@ internal sealed class PocketSphinxSession : ISpeechToTextSession
                         break;
                 }
                 foreach (var e in events)
-                    await _events.Writer.WriteAsync(e, token).ConfigureAwait(false);
+                {
+                    if (!_events.Writer.TryWrite(e))
+                        _events.Writer.WriteAsync(e, token).AsTask().GetAwaiter().GetResult();
+                }
                 if (command.Kind == CommandKind.Complete)
                     break;
             }
@@ -131,6 +141,19 @@ internal sealed class PocketSphinxSession : ISpeechToTextSession
             _failure = failure;
             _input.Writer.TryComplete();
             _events.Writer.TryComplete(failure);
+        }
+    }
+
+    /// <summary>The next command, waiting on this thread while none is queued; null once input has ended.</summary>
+    private Command? Next(CancellationToken token)
+    {
+        var reader = _input.Reader;
+        while (true)
+        {
+            if (reader.TryRead(out var command))
+                return command;
+            if (!reader.WaitToReadAsync(token).AsTask().GetAwaiter().GetResult())
+                return null;
         }
     }
 
