@@ -56,12 +56,18 @@ internal sealed class RealEngineBench(SttCorpus corpus, int decoders, int repeat
 
         double rawThroughput = Stats.Median(raw.Select(r => r.Audio / r.Wall).ToList());
         double gwThroughput = Stats.Median(gateway.Select(r => r.Audio / r.Wall).ToList());
+        // Each gateway run against the raw run just before it: the machine's speed drifts between
+        // runs by more than the gateway costs, and a pair shares most of that drift.
+        var pairRatios = raw.Zip(gateway, (r, g) => (g.Audio / g.Wall) / (r.Audio / r.Wall)).ToList();
+        double ratio = Stats.Median(pairRatios);
         output.WriteLine($"Throughput: {lanes} concurrent streams (one per decoder), each clip of the corpus ({corpus.Clips.Count} files, {corpus.TotalSeconds:0.0} s) as its own session,");
-        output.WriteLine($"sent in 100 ms chunks as fast as accepted, interim results and endpointing off; median of {repeats}, interleaved.");
+        output.WriteLine($"sent in 100 ms chunks as fast as accepted, interim results and endpointing off; {repeats} runs per side, interleaved (raw, then gateway).");
+        output.WriteLine("Throughputs are medians; the ratio is the median of each gateway run's ratio to the raw run just before it.");
         output.WriteLine();
         var table = new Table("figure", "through the gateway", "raw engine in process", "ratio", "target");
         table.Add("audio s / wall s (aggregate)", Format.Number(gwThroughput, "0.00"), Format.Number(rawThroughput, "0.00"),
-            Format.Ratio(gwThroughput / rawThroughput), $"≥ 0.95 {(gwThroughput / rawThroughput >= 0.95 ? "✓" : "✗")}");
+            Format.Ratio(ratio), $"≥ 0.95 {(ratio >= 0.95 ? "✓" : "✗")}");
+        table.Add("ratio of each pair", "", "", string.Join(" ", pairRatios.Select(r => Format.Ratio(r))), "");
         table.Add("wall time per run", Format.Seconds(Stats.Median(gateway.Select(r => r.Wall).ToList())), Format.Seconds(Stats.Median(raw.Select(r => r.Wall).ToList())), "", "");
         table.Add("finals per run", gateway[^1].Finals.ToString(Inv), raw[^1].Finals.ToString(Inv), "", "");
         table.Print(output);
