@@ -2,32 +2,12 @@ using System.Buffers.Binary;
 
 namespace Vaani.Workers.Protocol;
 
-/// <summary>Reads and writes single frames on a stream. Not thread-safe: one reader, one writer.</summary>
+/// <summary>
+/// The frame format: header encoding and checks, and writing single frames on a stream. Reading is
+/// <see cref="FrameReader"/>'s (bulk reads, many frames per read).
+/// </summary>
 public static class FrameCodec
 {
-    /// <summary>
-    /// Reads the next frame, or returns null on a clean end of stream between frames.
-    /// A declared payload over <paramref name="maxPayloadSize"/> is rejected before anything is
-    /// allocated, so a hostile or corrupt length can never make the reader allocate gigabytes.
-    /// </summary>
-    public static async ValueTask<Frame?> ReadAsync(Stream stream, CancellationToken cancellationToken, int maxPayloadSize = Frame.MaxPayloadSize)
-    {
-        var header = new byte[Frame.HeaderSize];
-        var got = await stream.ReadAtLeastAsync(header, Frame.HeaderSize, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
-        if (got == 0)
-            return null;
-        if (got < Frame.HeaderSize)
-            throw TruncatedHeader(got);
-        var (type, channel, length) = ReadHeader(header, maxPayloadSize);
-        if (length == 0)
-            return Frame.Empty(type, channel);
-        var payload = new byte[length];
-        got = await stream.ReadAtLeastAsync(payload, payload.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
-        if (got < payload.Length)
-            throw TruncatedPayload(type, got, length);
-        return new Frame(type, channel, payload);
-    }
-
     /// <summary>
     /// Decodes and checks a frame header (<see cref="Frame.HeaderSize"/> bytes): a declared payload
     /// over <paramref name="maxPayloadSize"/> or an unknown type is a <see cref="ProtocolException"/>.

@@ -3,6 +3,7 @@ using Vaani.Engines;
 using Vaani.Engines.Passthrough;
 using Vaani.Workers.Client;
 using Vaani.Workers.Protocol;
+using Vaani.Workers.Tests.Infrastructure;
 
 namespace Vaani.Workers.Tests.Client;
 
@@ -115,7 +116,7 @@ public sealed class ProtocolViolationTests : IDisposable
             await FrameCodec.WriteAsync(stream, Frames.Json(FrameType.Hello, 0, hello), CancellationToken.None);
             try
             {
-                while (await FrameCodec.ReadAsync(stream, CancellationToken.None) is { } frame)
+                while (await stream.ReadFrameAsync() is { } frame)
                 {
                     if (frame.Type is FrameType.StartStt or FrameType.StartTts && _firstChannel.TrySetResult(frame.Channel))
                         await script(stream, frame);

@@ -174,7 +174,7 @@ public sealed class UnpolledSocketStreamTests : IDisposable
         var reader = Task.Run(async () =>
         {
             using var peer = new NetworkStream(server, ownsSocket: false);
-            while (received.Count < frames && await FrameCodec.ReadAsync(peer, CancellationToken.None) is { } f)
+            while (received.Count < frames && await peer.ReadFrameAsync() is { } f)
             {
                 received.Add((f.Type, f.Channel, f.Payload.ToArray()));
                 if (received.Count % 200 == 0) await Task.Delay(20); // the socket fills up meanwhile

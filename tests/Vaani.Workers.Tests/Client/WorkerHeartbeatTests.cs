@@ -5,6 +5,7 @@ using Vaani.Engines.Passthrough;
 using Vaani.Testing;
 using Vaani.Workers.Client;
 using Vaani.Workers.Protocol;
+using Vaani.Workers.Tests.Infrastructure;
 
 namespace Vaani.Workers.Tests.Client;
 
@@ -40,7 +41,7 @@ public sealed class WorkerHeartbeatTests : IDisposable
         var received = Channel.CreateUnbounded<Frame>();
         var reading = Task.Run(async () =>
         {
-            try { while (await FrameCodec.ReadAsync(stream, CancellationToken.None) is { } f) received.Writer.TryWrite(f); }
+            try { while (await stream.ReadFrameAsync() is { } f) received.Writer.TryWrite(f); }
             catch (IOException) { }
             received.Writer.TryComplete();
         });

@@ -22,7 +22,7 @@ public sealed class WorkerProcessTests
         await using var worker = await TestWorker.StartAsync();
         await using var stream = await RawConnectAsync(worker.SocketPath);
 
-        var hello = (await FrameCodec.ReadAsync(stream, CancellationToken.None))!.Value;
+        var hello = (await stream.ReadFrameAsync())!.Value;
 
         Assert.Equal(FrameType.Hello, hello.Type);
         Assert.Equal(0u, hello.Channel);
@@ -38,22 +38,22 @@ public sealed class WorkerProcessTests
     {
         await using var worker = await TestWorker.StartAsync();
         await using var stream = await RawConnectAsync(worker.SocketPath);
-        Assert.Equal(FrameType.Hello, (await FrameCodec.ReadAsync(stream, CancellationToken.None))!.Value.Type);
+        Assert.Equal(FrameType.Hello, (await stream.ReadFrameAsync())!.Value.Type);
 
         var header = new byte[Frame.HeaderSize];
         FrameCodec.WriteHeader(header, FrameType.Audio, 1, 16 * 1024 * 1024);
         await stream.WriteAsync(header);
 
-        var error = (await FrameCodec.ReadAsync(stream, CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(10)))!.Value;
+        var error = (await stream.ReadFrameAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10)))!.Value;
         Assert.Equal(FrameType.Error, error.Type);
         var message = JsonSerializer.Deserialize<ErrorMessage>(error.Payload.Span, new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
         Assert.Equal("frame_too_large", message.Code);
         Assert.Contains("16777216", message.Message);
-        Assert.Null(await FrameCodec.ReadAsync(stream, CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Null(await stream.ReadFrameAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10)));
         // The worker itself is unaffected.
         Assert.False(worker.Process.HasExited);
         await using var again = await RawConnectAsync(worker.SocketPath);
-        Assert.Equal(FrameType.Hello, (await FrameCodec.ReadAsync(again, CancellationToken.None))!.Value.Type);
+        Assert.Equal(FrameType.Hello, (await again.ReadFrameAsync())!.Value.Type);
     }
 
     [Fact]
@@ -61,11 +61,11 @@ public sealed class WorkerProcessTests
     {
         await using var worker = await TestWorker.StartAsync();
         await using var stream = await RawConnectAsync(worker.SocketPath);
-        await FrameCodec.ReadAsync(stream, CancellationToken.None);
+        await stream.ReadFrameAsync();
 
         await FrameCodec.WriteAsync(stream, new Frame(FrameType.Ping, 0, new byte[] { 1, 2, 3, 4, 5, 6, 7, 8 }), CancellationToken.None);
 
-        var pong = (await FrameCodec.ReadAsync(stream, CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(10)))!.Value;
+        var pong = (await stream.ReadFrameAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10)))!.Value;
         Assert.Equal(FrameType.Pong, pong.Type);
         Assert.Equal(new byte[] { 1, 2, 3, 4, 5, 6, 7, 8 }, pong.Payload.ToArray());
     }

@@ -1,10 +1,13 @@
 using System.Buffers.Binary;
 using Vaani.Workers.Protocol;
+using Vaani.Workers.Tests.Infrastructure;
 
 namespace Vaani.Workers.Tests.Protocol;
 
+/// <summary>The frame format: what <see cref="FrameCodec"/> writes, read back by the <see cref="FrameReader"/> both processes use.</summary>
 public sealed class FrameCodecTests
 {
+
     [Fact]
     public async Task ReadAsync_FramesWrittenByWriteAsync_ReturnsSameTypeChannelAndPayload()
     {
@@ -13,9 +16,9 @@ public sealed class FrameCodecTests
         await FrameCodec.WriteAsync(stream, Frame.Empty(FrameType.Finalize, uint.MaxValue), CancellationToken.None);
         stream.Position = 0;
 
-        var first = await FrameCodec.ReadAsync(stream, CancellationToken.None);
-        var second = await FrameCodec.ReadAsync(stream, CancellationToken.None);
-        var end = await FrameCodec.ReadAsync(stream, CancellationToken.None);
+        var first = await stream.ReadFrameAsync();
+        var second = await stream.ReadFrameAsync();
+        var end = await stream.ReadFrameAsync();
 
         Assert.Equal(FrameType.Audio, first!.Value.Type);
         Assert.Equal(7u, first.Value.Channel);
@@ -42,7 +45,7 @@ public sealed class FrameCodecTests
         // No payload follows: the reader must refuse from the header alone, without allocating it.
         using var stream = new MemoryStream(header);
 
-        var ex = await Assert.ThrowsAsync<ProtocolException>(async () => await FrameCodec.ReadAsync(stream, CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<ProtocolException>(async () => await stream.ReadFrameAsync());
 
         Assert.Equal("frame_too_large", ex.Code);
         Assert.Contains("1048577", ex.Message);
@@ -55,7 +58,7 @@ public sealed class FrameCodecTests
         FrameCodec.WriteHeader(bytes, FrameType.Audio, 1, 10);
         using var stream = new MemoryStream(bytes);
 
-        var ex = await Assert.ThrowsAsync<ProtocolException>(async () => await FrameCodec.ReadAsync(stream, CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<ProtocolException>(async () => await stream.ReadFrameAsync());
 
         Assert.Equal("truncated_frame", ex.Code);
     }
@@ -68,7 +71,7 @@ public sealed class FrameCodecTests
         bytes[4] = 0xEE;
         using var stream = new MemoryStream(bytes);
 
-        var ex = await Assert.ThrowsAsync<ProtocolException>(async () => await FrameCodec.ReadAsync(stream, CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<ProtocolException>(async () => await stream.ReadFrameAsync());
 
         Assert.Equal("unknown_frame_type", ex.Code);
     }

@@ -71,7 +71,7 @@ public sealed class FrameWriterCorkTests : IDisposable
     {
         using var peer = new NetworkStream(server, ownsSocket: false);
         var frames = new List<Frame>();
-        while (frames.Count < count && await FrameCodec.ReadAsync(peer, CancellationToken.None) is { } f)
+        while (frames.Count < count && await peer.ReadFrameAsync() is { } f)
             frames.Add(new Frame(f.Type, f.Channel, f.Payload.ToArray()));
         return frames;
     }
@@ -152,7 +152,7 @@ public sealed class FrameWriterCorkTests : IDisposable
         {
             using var peer = new NetworkStream(server, ownsSocket: false);
             var received = new List<byte[]>();
-            while (received.Count < frames && await FrameCodec.ReadAsync(peer, CancellationToken.None) is { } f)
+            while (received.Count < frames && await peer.ReadFrameAsync() is { } f)
             {
                 received.Add(f.Payload.ToArray());
                 if (received.Count % 200 == 0) await Task.Delay(20); // the socket fills up meanwhile
