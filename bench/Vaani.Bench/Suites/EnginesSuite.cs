@@ -4,13 +4,13 @@ using Vaani.Bench.Engines;
 namespace Vaani.Bench.Suites;
 
 /// <summary>
-/// <c>engines [--quick] [--only stt|latency|tts]</c>: PocketSphinx STT throughput and
+/// <c>engines [--quick] [--only stt|latency|tts|reset]</c>: PocketSphinx STT throughput and
 /// end-of-utterance latency, and eSpeak NG TTS time to first audio and real-time factor, each
 /// against the native CLI on the same input.
 /// </summary>
 internal static class EnginesSuite
 {
-    private static readonly string[] Sections = ["stt", "latency", "tts"];
+    private static readonly string[] Sections = ["stt", "latency", "tts", "reset"];
 
     public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
     {
@@ -40,6 +40,8 @@ internal static class EnginesSuite
             await new SttLatencyBench(corpus, runs: quick ? 1 : 2, speed: 3).RunAsync(output, cancellationToken);
         if (only is null or "tts")
             await new TtsBench(repeats: quick ? 3 : 5, corpus.RawDirectory).RunAsync(output, cancellationToken);
+        if (only is null or "reset")
+            await new SttResetBench(corpus, rounds: quick ? 1 : 3).RunAsync(output, cancellationToken);
         output.WriteLine($"load after: {MachineInfo.LoadAverage()}");
         return 0;
     }

@@ -5,9 +5,9 @@ namespace Vaani.Engines.PocketSphinx;
 
 /// <summary>
 /// Decoders built ahead of time (each costs ~0.5 s and ~100 MB), lent to one session at a time.
-/// A returned decoder is rebuilt from its configuration (<c>ps_reinit</c>) before anyone else gets
-/// it, so adaptation to one session's audio (live CMN, noise statistics, VAD state) never leaks
-/// into the next.
+/// A returned decoder is reset (<see cref="PocketSphinxDecoder.Reset"/>: live CMN restored, a new
+/// stream started) before anyone else gets it, so adaptation to one session's audio (live CMN,
+/// noise statistics, VAD state) never leaks into the next.
 /// </summary>
 internal sealed class DecoderPool : IAsyncDisposable
 {
@@ -97,8 +97,9 @@ internal sealed class DecoderPool : IAsyncDisposable
                 return;
             }
             _resets.RemoveAll(t => t.IsCompleted);
-            // A thread of its own: the reset (ps_reinit) takes ~0.5 s of CPU and must neither wait
-            // for a pool thread nor hold one (see PocketSphinxSession).
+            // A thread of its own: a reset is microseconds, but one that ends an utterance left open
+            // (a session disposed mid-speech) runs the search's final passes, and a fallback rebuild
+            // (ps_reinit) ~0.4 s of CPU; neither may wait for a pool thread nor hold one (see PocketSphinxSession).
             _resets.Add(Task.Factory.StartNew(() => ResetAndRelease(decoder), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default));
         }
     }

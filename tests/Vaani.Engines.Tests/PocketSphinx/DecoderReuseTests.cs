@@ -34,8 +34,63 @@ public sealed class DecoderReuseTests(SingleDecoderFixture single) : IClassFixtu
         decoder.Reset();
         var reset = Decode(decoder, goForward);
 
+        Assert.Equal("go forward ten meters", string.Join(' ', fresh.Select(w => w.Word)));
         Assert.NotEqual(fresh, leaked);
         Assert.Equal(fresh, reset);
+    }
+
+    [Fact]
+    public void Decoder_ThisBuildsCmnStructure_ResetsInPlace()
+    {
+        // The other tests here exercise the in-place reset only if the CMN structure is readable;
+        // a fallback to ps_reinit would pass them silently.
+        using var decoder = PocketSphinxDecoder.Create(new PocketSphinxOptions().ToArguments());
+        Assert.True(decoder.ResetsInPlace);
+    }
+
+    [Fact]
+    public void Reset_AfterALongClipOnTheSameDecoder_DecodesTheNextClipAsANewDecoderDoes()
+    {
+        var clips = SpeechTestData.Librivox();
+        var first = SpeechTestData.ReadWavPcm16k(clips[0].WavPath);
+        var second = SpeechTestData.ReadWavPcm16k(clips[1].WavPath);
+        List<WordTiming> expected;
+        using (var fresh = PocketSphinxDecoder.Create(new PocketSphinxOptions().ToArguments()))
+            expected = Decode(fresh, second);
+
+        using var decoder = PocketSphinxDecoder.Create(new PocketSphinxOptions().ToArguments());
+        Decode(decoder, first);
+        decoder.Reset();
+        var reused = Decode(decoder, second);
+        decoder.Rebuild();
+        var rebuilt = Decode(decoder, second);
+        // In place again after a rebuild (which frees and reallocates the CMN structure).
+        decoder.Reset();
+        Decode(decoder, first);
+        decoder.Reset();
+        var reusedAfterRebuild = Decode(decoder, second);
+
+        Assert.NotEmpty(expected);
+        Assert.Equal(expected, reused);
+        Assert.Equal(expected, rebuilt);
+        Assert.Equal(expected, reusedAfterRebuild);
+    }
+
+    [Fact]
+    public void Reset_WithAnUtteranceLeftOpen_EndsItAndTheNextStreamMatchesFresh()
+    {
+        using var decoder = PocketSphinxDecoder.Create(new PocketSphinxOptions().ToArguments());
+        var goForward = SpeechTestData.GoForward();
+        var fresh = Decode(decoder, goForward);
+        decoder.Reset();
+        // A session disposed mid-speech: audio fed, the native utterance never ended.
+        var recognizer = new StreamRecognizer(decoder, new SttSessionOptions { InterimResults = false }, new PocketSphinxOptions());
+        recognizer.Start();
+        recognizer.Feed(SpeechTestData.ReadWavPcm16k(SpeechTestData.Librivox()[0].WavPath).AsSpan(0, 64_000), []);
+        decoder.Reset();
+        var after = Decode(decoder, goForward);
+
+        Assert.Equal(fresh, after);
     }
 
     [Fact]

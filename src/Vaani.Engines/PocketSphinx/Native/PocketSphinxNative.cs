@@ -37,6 +37,10 @@ internal static unsafe partial class PocketSphinxNative
     [LibraryImport(PocketSphinx, EntryPoint = "ps_free")]
     internal static partial int ps_free(IntPtr decoder);
 
+    /// <summary>The decoder's feature computation (<c>feat_t</c>, owned by the decoder; rebuilt by <c>ps_reinit</c>).</summary>
+    [LibraryImport(PocketSphinx, EntryPoint = "ps_get_feat")]
+    internal static partial IntPtr ps_get_feat(IntPtr decoder);
+
     [LibraryImport(PocketSphinx, EntryPoint = "ps_start_stream")]
     internal static partial int ps_start_stream(IntPtr decoder);
 
