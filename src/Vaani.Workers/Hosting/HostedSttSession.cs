@@ -18,6 +18,7 @@ internal sealed class HostedSttSession : IHostedChannel
     private readonly ISpeechToTextEngine _engine;
     private readonly SttSessionOptions _options;
     private readonly WorkerConnectionHandler _connection;
+    private readonly ChannelSlot _slot;
     private readonly int _window;
     private readonly CancellationTokenSource _cts;
     private long _queuedBytes;
@@ -34,8 +35,9 @@ internal sealed class HostedSttSession : IHostedChannel
     /// </summary>
     internal static readonly TimeSpan CreditInterval = TimeSpan.FromMilliseconds(1000);
 
-    public HostedSttSession(uint channel, ISpeechToTextEngine engine, SttSessionOptions options, WorkerConnectionHandler connection, int window, CancellationToken connectionToken)
+    public HostedSttSession(uint channel, ISpeechToTextEngine engine, SttSessionOptions options, WorkerConnectionHandler connection, ChannelSlot slot, int window, CancellationToken connectionToken)
     {
+        _slot = slot;
         _channel = channel;
         _engine = engine;
         _options = options;
@@ -68,6 +70,7 @@ internal sealed class HostedSttSession : IHostedChannel
         var token = _cts.Token;
         var writer = _connection.Writer;
         ISpeechToTextSession? session = null;
+        Frame? last = null;
         try
         {
             session = await _engine.StartSessionAsync(_options, token).ConfigureAwait(false);
@@ -79,7 +82,7 @@ internal sealed class HostedSttSession : IHostedChannel
             if (first.IsFaulted)
                 await _cts.CancelAsync().ConfigureAwait(false);
             await Task.WhenAll(events, input).ConfigureAwait(false);
-            await writer.SendAsync(Frame.Empty(FrameType.SttClosed, _channel), token).ConfigureAwait(false);
+            last = Frame.Empty(FrameType.SttClosed, _channel);
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
@@ -87,17 +90,29 @@ internal sealed class HostedSttSession : IHostedChannel
         }
         catch (Exception ex)
         {
-            var error = ex is AggregateException { InnerException: { } inner } ? inner : ex;
-            writer.TrySend(Frames.Error(_channel, error));
+            last = Frames.Error(_channel, ex is AggregateException { InnerException: { } inner } ? inner : ex);
         }
-        finally
+        try
         {
+            // Engine session (its decoder), credit timer and slot go back before the last frame:
+            // the gateway may start the next session the moment it reads it.
             if (session is not null)
             {
                 try { await session.DisposeAsync().ConfigureAwait(false); } catch (Exception) { }
             }
             _input.Writer.TryComplete();
             if (_creditTimer is not null) await _creditTimer.DisposeAsync().ConfigureAwait(false);
+            _slot.Free();
+            if (last is { Type: FrameType.SttClosed } closed)
+                await writer.SendAsync(closed, token).ConfigureAwait(false);
+            else if (last is { } error)
+                writer.TrySend(error);
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+        }
+        finally
+        {
             _cts.Dispose();
         }
     }

@@ -16,12 +16,14 @@ internal sealed class HostedTtsRequest : IHostedChannel
     private readonly ITextToSpeechEngine _engine;
     private readonly StartTtsMessage _start;
     private readonly WorkerConnectionHandler _connection;
+    private readonly ChannelSlot _slot;
     private readonly CreditWindow _window;
     private readonly CancellationTokenSource _cts;
     private Task _completion = Task.CompletedTask;
 
-    public HostedTtsRequest(uint channel, ITextToSpeechEngine engine, StartTtsMessage start, WorkerConnectionHandler connection, CancellationToken connectionToken)
+    public HostedTtsRequest(uint channel, ITextToSpeechEngine engine, StartTtsMessage start, WorkerConnectionHandler connection, ChannelSlot slot, CancellationToken connectionToken)
     {
+        _slot = slot;
         _channel = channel;
         _engine = engine;
         _start = start;
@@ -71,6 +73,8 @@ internal sealed class HostedTtsRequest : IHostedChannel
                         break;
                 }
             }
+            // The engine's request ended with the loop; the slot goes back before the last frame (see ChannelSlot).
+            _slot.Free();
             await writer.SendAsync(Frame.Empty(FrameType.TtsDone, _channel), token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
@@ -78,6 +82,7 @@ internal sealed class HostedTtsRequest : IHostedChannel
         }
         catch (Exception ex)
         {
+            _slot.Free();
             writer.TrySend(Frames.Error(_channel, ex));
         }
         finally

@@ -60,6 +60,14 @@ internal sealed class WorkerConnectionHandler
 
     internal void Remove(uint channel) => _channels.TryRemove(channel, out _);
 
+    /// <summary>Ends a channel's hold on the worker: its capacity slot, its registration, then a load report.</summary>
+    internal void FreeSlot(uint channel)
+    {
+        _runtime.Release();
+        Remove(channel);
+        ReportCapacity();
+    }
+
     /// <summary>Best-effort load report after a session starts or ends.</summary>
     internal void ReportCapacity() =>
         Writer.TrySend(Frames.Json(FrameType.CapacityReport, 0, new CapacityMessage(_runtime.Active, _runtime.Capacity)));
@@ -72,21 +80,21 @@ internal sealed class WorkerConnectionHandler
                 await Writer.SendAsync(new Frame(FrameType.Pong, 0, frame.Payload), cancellationToken).ConfigureAwait(false);
                 break;
             case FrameType.StartStt:
-                await StartAsync(frame, () =>
+                await StartAsync(frame, slot =>
                 {
                     var stt = _runtime.Engines.Stt ?? throw new EngineException("unsupported_request", $"pool '{_runtime.Engines.Name}' has no STT engine", isPermanent: true);
                     var start = WireJson.Deserialize<StartSttMessage>(frame.Payload, frame.Type);
-                    return new HostedSttSession(frame.Channel, stt, start.Options, this, _runtime.Options.AudioWindow, cancellationToken);
+                    return new HostedSttSession(frame.Channel, stt, start.Options, this, slot, _runtime.Options.AudioWindow, cancellationToken);
                 }, cancellationToken).ConfigureAwait(false);
                 break;
             case FrameType.StartTts:
-                await StartAsync(frame, () =>
+                await StartAsync(frame, slot =>
                 {
                     var tts = _runtime.Engines.Tts ?? throw new EngineException("unsupported_request", $"pool '{_runtime.Engines.Name}' has no TTS engine", isPermanent: true);
                     var start = WireJson.Deserialize<StartTtsMessage>(frame.Payload, frame.Type);
                     if (start.Window <= 0)
                         throw new ProtocolException("bad_payload", $"StartTts window must be positive, not {start.Window}");
-                    return new HostedTtsRequest(frame.Channel, tts, start, this, cancellationToken);
+                    return new HostedTtsRequest(frame.Channel, tts, start, this, slot, cancellationToken);
                 }, cancellationToken).ConfigureAwait(false);
                 break;
             case FrameType.Audio or FrameType.Finalize or FrameType.Complete or FrameType.Credit:
@@ -103,7 +111,7 @@ internal sealed class WorkerConnectionHandler
         }
     }
 
-    private async ValueTask StartAsync(Frame frame, Func<IHostedChannel> create, CancellationToken cancellationToken)
+    private async ValueTask StartAsync(Frame frame, Func<ChannelSlot, IHostedChannel> create, CancellationToken cancellationToken)
     {
         if (frame.Channel == 0 || _channels.ContainsKey(frame.Channel))
             throw new ProtocolException("bad_channel", $"{frame.Type} on channel {frame.Channel}: channel 0 is reserved and a channel id cannot be reused while in use");
@@ -114,9 +122,10 @@ internal sealed class WorkerConnectionHandler
             return;
         }
         IHostedChannel channel;
+        var slot = new ChannelSlot(this, frame.Channel);
         try
         {
-            channel = create();
+            channel = create(slot);
         }
         catch (EngineException ex)
         {
@@ -132,11 +141,7 @@ internal sealed class WorkerConnectionHandler
         _channels[frame.Channel] = channel;
         channel.Start();
         ReportCapacity();
-        _ = channel.Completion.ContinueWith(_ =>
-        {
-            _runtime.Release();
-            Remove(frame.Channel);
-            ReportCapacity();
-        }, TaskScheduler.Default);
+        // Channels free their slot before their last frame (see ChannelSlot); this catches any that did not.
+        _ = channel.Completion.ContinueWith(_ => slot.Free(), TaskScheduler.Default);
     }
 }

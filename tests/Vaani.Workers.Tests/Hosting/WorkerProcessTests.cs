@@ -154,6 +154,64 @@ public sealed class WorkerProcessTests
         }
     }
 
+    [Fact]
+    public async Task StartStt_NextSessionStartedOnSttClosed_AdmittedAtCapacityWhileTheEngineTakesTimeToLetGo()
+    {
+        // A gateway places a client's next session as soon as it reads SttClosed. The worker must have
+        // given back the session's engine resources and its slot by then, even when the engine's
+        // session takes a while to release them (PocketSphinx waits for its pump thread).
+        using var dir = new TempDir();
+        var socket = Path.Combine(dir.Path, "w.sock");
+        using var stop = new CancellationTokenSource();
+        var catalog = new Vaani.Workers.Catalog.EngineCatalog()
+            .Register("stt-slow-release", _ => new SlowReleaseSttEngine(new Vaani.Engines.Passthrough.PassthroughSttEngine(), TimeSpan.FromMilliseconds(300)));
+        var host = WorkerHost.RunAsync(new WorkerOptions { Pool = "stt-slow-release", SocketPath = socket, Capacity = 1, Catalog = catalog }, stop.Token);
+        try
+        {
+            await using var connection = await ConnectWhenListeningAsync(socket, host);
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            for (int i = 0; i < 3; i++)
+            {
+                // Throws worker_busy if the previous session still held the only slot.
+                await using var session = await connection.Stt!.StartSessionAsync(new(), timeout.Token);
+                await session.SendAudioAsync(new byte[3200], timeout.Token);
+                await session.CompleteAsync(timeout.Token);
+                int finals = 0;
+                await foreach (var e in session.ReadEventsAsync(timeout.Token))
+                    if (e is Vaani.Engines.SttFinal) finals++;
+                Assert.Equal(1, finals);
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await host.WaitAsync(TimeSpan.FromSeconds(10));
+        }
+    }
+
+    /// <summary>A real engine whose sessions take <paramref name="delay"/> to release their resources on dispose.</summary>
+    private sealed class SlowReleaseSttEngine(Vaani.Engines.ISpeechToTextEngine inner, TimeSpan delay) : Vaani.Engines.ISpeechToTextEngine
+    {
+        public Vaani.Engines.EngineCapabilities Capabilities => inner.Capabilities;
+
+        public async ValueTask<Vaani.Engines.ISpeechToTextSession> StartSessionAsync(Vaani.Engines.SttSessionOptions options, CancellationToken cancellationToken) =>
+            new Session(await inner.StartSessionAsync(options, cancellationToken), delay);
+
+        private sealed class Session(Vaani.Engines.ISpeechToTextSession inner, TimeSpan delay) : Vaani.Engines.ISpeechToTextSession
+        {
+            public ValueTask SendAudioAsync(ReadOnlyMemory<byte> audio, CancellationToken cancellationToken) => inner.SendAudioAsync(audio, cancellationToken);
+            public ValueTask FinalizeAsync(CancellationToken cancellationToken) => inner.FinalizeAsync(cancellationToken);
+            public ValueTask CompleteAsync(CancellationToken cancellationToken) => inner.CompleteAsync(cancellationToken);
+            public IAsyncEnumerable<Vaani.Engines.SttEvent> ReadEventsAsync(CancellationToken cancellationToken) => inner.ReadEventsAsync(cancellationToken);
+
+            public async ValueTask DisposeAsync()
+            {
+                await Task.Delay(delay);
+                await inner.DisposeAsync();
+            }
+        }
+    }
+
     private static async Task<Vaani.Workers.Client.WorkerConnection> ConnectWhenListeningAsync(string socket, Task host)
     {
         // In-process host: Bind+Listen happen synchronously before RunAsync's first await, so the socket exists now.
