@@ -28,20 +28,30 @@ internal sealed class RealEngineBench(SttCorpus corpus, int decoders, int repeat
         // Lanes = the pool's capacity: one stream per decoder, each stream one clip, back to back.
         int lanes = capacity;
         await using var engine = await PocketSphinxEngine.CreateAsync(new PocketSphinxOptions { PoolSize = decoders }, cancellationToken);
-        // The raw lanes decode on thread-pool threads; without spare threads the decoders' background
-        // resets wait for thread injection and the baseline looks slower than it is.
+        // The raw lanes feed and read their sessions on thread-pool threads; spare threads keep the
+        // baseline from waiting for thread injection.
         ThreadPool.GetMinThreads(out var workers, out var io);
         ThreadPool.SetMinThreads(Math.Max(workers, 16), io);
-        // Untimed warm-up of both sides (JIT, page cache, the worker's first decoder reset): one clip per lane.
+        // Untimed warm-up of both sides (JIT, page cache, the worker's first sessions): one clip per lane.
         await RawRunAsync(engine, lanes, cancellationToken, clipsPerLane: 1);
         await GatewayRunAsync(node, lanes, cancellationToken, clipsPerLane: 1);
         var raw = new List<(double Audio, double Wall, int Finals)>();
         var gateway = new List<(double Audio, double Wall, int Finals)>();
         for (int i = 0; i < repeats; i++)
         {
-            // Interleaved, so load from elsewhere on the machine hits both sides alike.
-            raw.Add(await RawRunAsync(engine, lanes, cancellationToken));
-            gateway.Add(await GatewayRunAsync(node, lanes, cancellationToken));
+            // Interleaved, so load from elsewhere on the machine hits both sides alike, and in
+            // alternating order (raw first, then gateway first: ABBA), so a machine whose speed
+            // drifts during the run (it does: a shared VM) favours neither side.
+            if (i % 2 == 0)
+            {
+                raw.Add(await RawRunAsync(engine, lanes, cancellationToken));
+                gateway.Add(await GatewayRunAsync(node, lanes, cancellationToken));
+            }
+            else
+            {
+                gateway.Add(await GatewayRunAsync(node, lanes, cancellationToken));
+                raw.Add(await RawRunAsync(engine, lanes, cancellationToken));
+            }
         }
 
         output.WriteLine($"## 2. Real engine behind the gateway: stt-en (PocketSphinx), 1 worker × {decoders} decoders");
@@ -56,18 +66,19 @@ internal sealed class RealEngineBench(SttCorpus corpus, int decoders, int repeat
 
         double rawThroughput = Stats.Median(raw.Select(r => r.Audio / r.Wall).ToList());
         double gwThroughput = Stats.Median(gateway.Select(r => r.Audio / r.Wall).ToList());
-        // Each gateway run against the raw run just before it: the machine's speed drifts between
-        // runs by more than the gateway costs, and a pair shares most of that drift.
+        // Each gateway run against the raw run next to it: the machine's speed drifts between runs
+        // by more than the gateway costs, and a pair shares most of that drift.
         var pairRatios = raw.Zip(gateway, (r, g) => (g.Audio / g.Wall) / (r.Audio / r.Wall)).ToList();
         double ratio = Stats.Median(pairRatios);
         output.WriteLine($"Throughput: {lanes} concurrent streams (one per decoder), each clip of the corpus ({corpus.Clips.Count} files, {corpus.TotalSeconds:0.0} s) as its own session,");
-        output.WriteLine($"sent in 100 ms chunks as fast as accepted, interim results and endpointing off; {repeats} runs per side, interleaved (raw, then gateway).");
-        output.WriteLine("Throughputs are medians; the ratio is the median of each gateway run's ratio to the raw run just before it.");
+        output.WriteLine($"sent in 100 ms chunks as fast as accepted, interim results and endpointing off; {repeats} runs per side, interleaved in pairs, raw first in every other pair (ABBA).");
+        output.WriteLine("Throughputs are medians; the ratio is the median of each gateway run's ratio to the raw run of its pair.");
         output.WriteLine();
         var table = new Table("figure", "through the gateway", "raw engine in process", "ratio", "target");
         table.Add("audio s / wall s (aggregate)", Format.Number(gwThroughput, "0.00"), Format.Number(rawThroughput, "0.00"),
             Format.Ratio(ratio), $"≥ 0.95 {(ratio >= 0.95 ? "✓" : "✗")}");
         table.Add("ratio of each pair", "", "", string.Join(" ", pairRatios.Select(r => Format.Ratio(r))), "");
+        table.Add("audio s / wall s of each run", string.Join(" ", gateway.Select(r => Format.Number(r.Audio / r.Wall, "0.00"))), string.Join(" ", raw.Select(r => Format.Number(r.Audio / r.Wall, "0.00"))), "", "");
         table.Add("wall time per run", Format.Seconds(Stats.Median(gateway.Select(r => r.Wall).ToList())), Format.Seconds(Stats.Median(raw.Select(r => r.Wall).ToList())), "", "");
         table.Add("finals per run", gateway[^1].Finals.ToString(Inv), raw[^1].Finals.ToString(Inv), "", "");
         table.Print(output);
@@ -141,7 +152,7 @@ internal sealed class RealEngineBench(SttCorpus corpus, int decoders, int repeat
 
     private async Task<(double Audio, double Wall, int Finals)> GatewayRunAsync(GatewayNode node, int lanes, CancellationToken cancellationToken, int? clipsPerLane = null)
     {
-        // The worker's decoders reset in the background after a session; give them the same pause as the raw side.
+        // Both sides start from idle decoders (a returned decoder is reset on a thread of its own): the same pause as the raw side.
         await Task.Delay(500, cancellationToken);
         long t0 = Stopwatch.GetTimestamp();
         var finals = await Task.WhenAll(Enumerable.Range(0, lanes).Select(lane => Task.Run(async () =>

@@ -140,7 +140,7 @@ internal static class GatewaySuite
     private static async Task<int> RunRealEngineAsync(TextWriter output, GatewayNode node, bool quick, CancellationToken cancellationToken)
     {
         using var corpus = SttCorpus.Load();
-        await new RealEngineBench(corpus, Decoders, repeats: quick ? 1 : 5).RunAsync(output, node, cancellationToken);
+        await new RealEngineBench(corpus, Decoders, repeats: quick ? 2 : 8).RunAsync(output, node, cancellationToken);
         output.WriteLine($"load after: {MachineInfo.LoadAverage()}");
         return 0;
     }
