@@ -61,9 +61,12 @@ internal sealed partial class GatewayNode : IAsyncDisposable
     }
 
     /// <summary>The stt-passthrough worker process (a child of the gateway).</summary>
-    public int PassthroughWorkerPid() =>
-        ProcStat.Children(Pid).FirstOrDefault(p => ProcStat.CommandLine(p).Contains("--pool stt-passthrough", StringComparison.Ordinal)) is var pid and > 0
-            ? pid : throw new InvalidOperationException("the gateway has no stt-passthrough worker process");
+    public int PassthroughWorkerPid() => WorkerPid("stt-passthrough");
+
+    /// <summary>The worker process of <paramref name="pool"/> (a child of the gateway).</summary>
+    public int WorkerPid(string pool) =>
+        ProcStat.Children(Pid).FirstOrDefault(p => ProcStat.CommandLine(p).Contains($"--pool {pool}", StringComparison.Ordinal)) is var pid and > 0
+            ? pid : throw new InvalidOperationException($"the gateway has no {pool} worker process");
 
     public ValueTask DisposeAsync() => _server.DisposeAsync();
 

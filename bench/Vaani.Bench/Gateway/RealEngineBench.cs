@@ -18,6 +18,9 @@ namespace Vaani.Bench.Gateway;
 internal sealed class RealEngineBench(SttCorpus corpus, int decoders, int repeats)
 {
     private const int ChunkBytes = 3200; // 100 ms
+    /// <summary>Sessions each side opens to warm up: enough for per-session code to reach its optimised tier.</summary>
+    private const int WarmUpSessions = 80;
+    private const int WarmUpClipBytes = 32000; // 1 s
     private static readonly byte[] CloseMessage = Encoding.UTF8.GetBytes("""{"type":"close"}""");
 
     public async Task RunAsync(TextWriter output, GatewayNode node, CancellationToken cancellationToken)
@@ -32,11 +35,22 @@ internal sealed class RealEngineBench(SttCorpus corpus, int decoders, int repeat
         // baseline from waiting for thread injection.
         ThreadPool.GetMinThreads(out var workers, out var io);
         ThreadPool.SetMinThreads(Math.Max(workers, 16), io);
-        // Untimed warm-up of both sides (JIT, page cache, the worker's first sessions): one clip per lane.
-        await RawRunAsync(engine, lanes, cancellationToken, clipsPerLane: 1);
-        await GatewayRunAsync(node, lanes, cancellationToken, clipsPerLane: 1);
-        var raw = new List<(double Audio, double Wall, int Finals)>();
-        var gateway = new List<(double Audio, double Wall, int Finals)>();
+        // Untimed warm-up of both sides. The runtime compiles in tiers (quick code first, optimised
+        // code after ~30 calls, with profile-guided optimisation ~30 more, in the background), and a
+        // run opens only 2 × 6 sessions: without a warm-up, per-session code (handshake, admission,
+        // placement, the worker's session set-up, the client's WebSocket) is still being compiled
+        // during the first measured runs, on cores the decoders need, in the gateway, the stt-en
+        // worker and this process. Measured: ~0.9 s of extra CPU in the first gateway run, ~0.1 s
+        // once warm. So: WarmUpSessions short sessions per side (the first second of each clip),
+        // as the proxy section does, then one whole clip per lane (page cache).
+        var shortClips = corpus.Clips.Select(c => new SttClip(c.Name, c.Pcm[..Math.Min(c.Pcm.Length, WarmUpClipBytes)])).ToList();
+        int warmUpPerLane = (WarmUpSessions + lanes - 1) / lanes;
+        await RawRunAsync(engine, lanes, cancellationToken, shortClips, warmUpPerLane);
+        await GatewayRunAsync(node, lanes, cancellationToken, shortClips, warmUpPerLane);
+        await RawRunAsync(engine, lanes, cancellationToken, sessionsPerLane: 1);
+        await GatewayRunAsync(node, lanes, cancellationToken, sessionsPerLane: 1);
+        var raw = new List<Run>();
+        var gateway = new List<Run>();
         for (int i = 0; i < repeats; i++)
         {
             // Interleaved, so load from elsewhere on the machine hits both sides alike, and in
@@ -81,8 +95,15 @@ internal sealed class RealEngineBench(SttCorpus corpus, int decoders, int repeat
         table.Add("audio s / wall s of each run", string.Join(" ", gateway.Select(r => Format.Number(r.Audio / r.Wall, "0.00"))), string.Join(" ", raw.Select(r => Format.Number(r.Audio / r.Wall, "0.00"))), "", "");
         table.Add("wall time per run", Format.Seconds(Stats.Median(gateway.Select(r => r.Wall).ToList())), Format.Seconds(Stats.Median(raw.Select(r => r.Wall).ToList())), "", "");
         table.Add("finals per run", gateway[^1].Finals.ToString(Inv), raw[^1].Finals.ToString(Inv), "", "");
+        table.Add("CPU per run: engine (stt-en worker / this process)", Format.Seconds(Stats.Median(gateway.Select(r => r.EngineCpu).ToList())), Format.Seconds(Stats.Median(raw.Select(r => r.EngineCpu).ToList())), "", "");
+        table.Add("CPU per run: gateway process", Format.Seconds(Stats.Median(gateway.Select(r => r.GatewayCpu).ToList())), "", "", "");
+        table.Add("CPU per run: clients (this process)", Format.Seconds(Stats.Median(gateway.Select(r => r.ClientCpu).ToList())), "", "", "");
         table.Print(output);
+        output.WriteLine("Both cores decode during a run, so the CPU the gateway path adds (gateway, clients, the worker beyond decoding) comes out of the engine's share: the ratio is about raw engine CPU ÷ the gateway side's total.");
     }
+
+    /// <summary>One run of one side: audio seconds, wall seconds, finals and CPU seconds (on the raw side all of it is <see cref="EngineCpu"/>).</summary>
+    private sealed record Run(double Audio, double Wall, int Finals, double EngineCpu, double GatewayCpu = 0, double ClientCpu = 0);
 
     private static readonly IFormatProvider Inv = System.Globalization.CultureInfo.InvariantCulture;
 
@@ -120,18 +141,20 @@ internal sealed class RealEngineBench(SttCorpus corpus, int decoders, int repeat
         return (admitted, refused, other);
     }
 
-    /// <summary>The clips each lane transcribes: every clip once, lanes starting at different clips.</summary>
-    private IEnumerable<SttClip> LaneClips(int lane, int count) =>
-        Enumerable.Range(0, count).Select(i => corpus.Clips[(i + (lane * corpus.Clips.Count / 2)) % corpus.Clips.Count]);
+    /// <summary>The clips each lane transcribes (by default every clip of the corpus once), lanes starting at different clips.</summary>
+    private static IEnumerable<SttClip> LaneClips(IReadOnlyList<SttClip> clips, int lane, int count) =>
+        Enumerable.Range(0, count).Select(i => clips[(i + (lane * clips.Count / 2)) % clips.Count]);
 
-    private async Task<(double Audio, double Wall, int Finals)> RawRunAsync(PocketSphinxEngine engine, int lanes, CancellationToken cancellationToken, int? clipsPerLane = null)
+    private async Task<Run> RawRunAsync(PocketSphinxEngine engine, int lanes, CancellationToken cancellationToken,
+        IReadOnlyList<SttClip>? clips = null, int? sessionsPerLane = null)
     {
         await WaitForIdleAsync(engine, cancellationToken);
+        var cpu0 = ProcStat.Cpu(Environment.ProcessId);
         long t0 = Stopwatch.GetTimestamp();
         var finals = await Task.WhenAll(Enumerable.Range(0, lanes).Select(lane => Task.Run(async () =>
         {
             int count = 0;
-            foreach (var clip in LaneClips(lane, clipsPerLane ?? corpus.Clips.Count))
+            foreach (var clip in LaneClips(clips ?? corpus.Clips, lane, sessionsPerLane ?? (clips ?? corpus.Clips).Count))
             {
                 await using var session = await StartRawAsync(engine, cancellationToken);
                 var reader = Task.Run(async () =>
@@ -147,22 +170,28 @@ internal sealed class RealEngineBench(SttCorpus corpus, int decoders, int repeat
             }
             return count;
         }, cancellationToken)));
-        return (corpus.TotalSeconds * lanes, Stopwatch.GetElapsedTime(t0).TotalSeconds, finals.Sum());
+        var wall = Stopwatch.GetElapsedTime(t0).TotalSeconds;
+        return new Run(corpus.TotalSeconds * lanes, wall, finals.Sum(), (ProcStat.Cpu(Environment.ProcessId) - cpu0).TotalSeconds);
     }
 
-    private async Task<(double Audio, double Wall, int Finals)> GatewayRunAsync(GatewayNode node, int lanes, CancellationToken cancellationToken, int? clipsPerLane = null)
+    private async Task<Run> GatewayRunAsync(GatewayNode node, int lanes, CancellationToken cancellationToken,
+        IReadOnlyList<SttClip>? clips = null, int? sessionsPerLane = null)
     {
         // Both sides start from idle decoders (a returned decoder is reset on a thread of its own): the same pause as the raw side.
         await Task.Delay(500, cancellationToken);
+        int worker = node.WorkerPid("stt-en");
+        var (worker0, gateway0, client0) = (ProcStat.Cpu(worker), ProcStat.Cpu(node.Pid), ProcStat.Cpu(Environment.ProcessId));
         long t0 = Stopwatch.GetTimestamp();
         var finals = await Task.WhenAll(Enumerable.Range(0, lanes).Select(lane => Task.Run(async () =>
         {
             int count = 0;
-            foreach (var clip in LaneClips(lane, clipsPerLane ?? corpus.Clips.Count))
+            foreach (var clip in LaneClips(clips ?? corpus.Clips, lane, sessionsPerLane ?? (clips ?? corpus.Clips).Count))
                 count += await TranscribeAsync(EnglishStream(node), clip, cancellationToken);
             return count;
         }, cancellationToken)));
-        return (corpus.TotalSeconds * lanes, Stopwatch.GetElapsedTime(t0).TotalSeconds, finals.Sum());
+        var wall = Stopwatch.GetElapsedTime(t0).TotalSeconds;
+        return new Run(corpus.TotalSeconds * lanes, wall, finals.Sum(),
+            (ProcStat.Cpu(worker) - worker0).TotalSeconds, (ProcStat.Cpu(node.Pid) - gateway0).TotalSeconds, (ProcStat.Cpu(Environment.ProcessId) - client0).TotalSeconds);
     }
 
     /// <summary>One clip as one session: audio as fast as the gateway reads it, then close and wait for session.closed.</summary>
