@@ -106,6 +106,8 @@ internal static partial class ProcStat
     public static IReadOnlyList<int> Children(int pid)
     {
         var children = new List<int>();
+        if (!Directory.Exists($"/proc/{pid}/task"))
+            throw new InvalidOperationException($"process {pid} is gone (did it outlive its time limit?)");
         foreach (var task in Directory.GetDirectories($"/proc/{pid}/task"))
         {
             var path = Path.Combine(task, "children");

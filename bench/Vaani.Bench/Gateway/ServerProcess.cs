@@ -11,7 +11,7 @@ namespace Vaani.Bench.Gateway;
 internal sealed class ServerProcess : IAsyncDisposable
 {
     /// <summary>Longest any server of the suite may live.</summary>
-    private static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(8);
+    private static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(20);
     private const int TailLines = 40;
 
     private readonly Process _process;
