@@ -6,7 +6,8 @@ namespace Vaani.Bench.Suites;
 /// <summary>
 /// <c>engines [--quick] [--only stt|latency|tts|reset]</c>: PocketSphinx STT throughput and
 /// end-of-utterance latency, and eSpeak NG TTS time to first audio and real-time factor, each
-/// against the native CLI on the same input.
+/// against the native CLI on the same input; then the decoder's in-place reset against
+/// <c>ps_reinit</c>.
 /// </summary>
 internal static class EnginesSuite
 {

@@ -58,13 +58,11 @@ internal sealed class WorkerConnectionHandler
 
     internal FrameWriter Writer { get; private set; } = null!;
 
-    internal void Remove(uint channel) => _channels.TryRemove(channel, out _);
-
     /// <summary>Ends a channel's hold on the worker: its capacity slot, its registration, then a load report.</summary>
     internal void FreeSlot(uint channel)
     {
         _runtime.Release();
-        Remove(channel);
+        _channels.TryRemove(channel, out _);
         ReportCapacity();
     }
 

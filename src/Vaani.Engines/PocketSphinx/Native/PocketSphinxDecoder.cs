@@ -157,13 +157,12 @@ internal sealed unsafe class PocketSphinxDecoder : IDisposable
     /// </summary>
     public void Reset()
     {
-        using var scope = new Scope(this);
         if (_initialCmn is null)
         {
-            _inUtterance = false;
-            Check(PocketSphinxNative.ps_reinit(scope.Pointer, IntPtr.Zero), "ps_reinit");
+            Rebuild();
             return;
         }
+        using var scope = new Scope(this);
         if (_inUtterance)
         {
             _inUtterance = false;
