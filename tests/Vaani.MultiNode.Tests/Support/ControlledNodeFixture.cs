@@ -59,8 +59,22 @@ public sealed class ControlledNodeFixture : IAsyncLifetime
         }, CancellationToken.None);
     }
 
-    /// <summary>Loads a fresh snapshot now (what the background refresh does within seconds).</summary>
-    public async Task RefreshAsync() => Assert.True(await Edge.Snapshots.RefreshAsync(), Edge.Snapshots.LastError?.ToString());
+    /// <summary>
+    /// Loads a fresh snapshot now (what the background refresh does within seconds). A load already
+    /// in flight (the background refresh, or one an admission asked for) may have read the store
+    /// before the caller's change, and <c>RefreshAsync</c> returns false without loading while it
+    /// runs; so this retries until a load of its own succeeds, failing on a load error.
+    /// </summary>
+    public async Task RefreshAsync()
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (!await Edge.Snapshots.RefreshAsync())
+        {
+            Assert.True(Edge.Snapshots.LastError is null, Edge.Snapshots.LastError?.ToString());
+            Assert.True(DateTime.UtcNow < deadline, "no snapshot load of its own succeeded within 10 s");
+            await Task.Delay(20);
+        }
+    }
 
     /// <summary>Creates a tenant with the given quotas and one key per scope set; returns the secrets.</summary>
     public async Task<string[]> TenantAsync(string tenant, TenantQuotas? quotas, params string[][] scopeSets)
