@@ -91,6 +91,25 @@ public sealed class HostileClientTests(NodeFixture fixture)
     }
 
     [Fact]
+    public async Task AbruptDisconnect_AtAnyMomentOfABurst_EverySlotFreed()
+    {
+        // Clients that never read, send a burst of audio and vanish: the connection's end often
+        // reaches the gateway together with the last frames.
+        var audio = RepoPaths.GoForward();
+        var rng = new Random(7);
+        for (int i = 0; i < 40; i++)
+        {
+            await using (var rude = await WsClient.ConnectAsync(fixture.WsUri("/v1/stt/stream"), read: false))
+            {
+                await Task.Delay(rng.Next(0, 20));
+                await rude.SendAudioAsync(audio[..(rng.Next(0, 20) * 3200)], 3200);
+                rude.Abort();
+            }
+            await WaitIdleAsync();
+        }
+    }
+
+    [Fact]
     public async Task Admission_PoolFull_RefusedAtHandshakeWith503AndRetryAfter()
     {
         // stt-en runs 1 worker with 2 decoders: capacity 2.

@@ -206,7 +206,9 @@ public sealed partial class EventLoop : IDisposable
                     {
                         uint flags = *(uint*)e;
                         // Continuations run here; those of async methods never throw (their task holds the error).
-                        watch.Signal((flags & (EpollIn | EpollErr | EpollHup | EpollRdHup)) != 0, (flags & (EpollOut | EpollErr | EpollHup)) != 0);
+                        watch.Signal(
+                            readable: (flags & EpollIn) != 0, readEnded: (flags & (EpollErr | EpollHup | EpollRdHup)) != 0,
+                            writable: (flags & EpollOut) != 0, writeEnded: (flags & (EpollErr | EpollHup)) != 0);
                     }
                     else if (_timers.TryGetValue(id, out var timer))
                     {
@@ -353,6 +355,8 @@ public sealed class EventLoopTimeProvider(EventLoop loop) : TimeProvider
 /// one wait per direction at a time. A wait completes on the loop's thread when the socket became
 /// ready since the owner's last wait began, so an edge that arrives between a call that would block
 /// and the wait is never lost; it may complete without new data (the owner's next call says so).
+/// Once the loop has seen a direction end (the peer finished sending, the socket hung up or failed),
+/// every wait in it completes at once: the owner reads on to the end of the stream or the error.
 /// Waits take no cancellation token: to end one, shut the socket down (the wait completes and the
 /// next call reports the end) or call <see cref="WakeReader"/>.
 /// </summary>
@@ -387,10 +391,19 @@ public sealed class SocketWatch : IDisposable
     /// <summary>Completes the pending read wait (or the next one) without an event, so its owner looks at its own state again.</summary>
     public void WakeReader() => _read.Signal();
 
-    internal void Signal(bool readable, bool writable)
+    /// <summary>
+    /// One event from the loop. An edge that says a direction has ended (the peer finished sending,
+    /// the socket hung up or failed) is the last the kernel reports for it, though bytes may still be
+    /// waiting before the end: an owner that took a short read for an empty socket would wait for an
+    /// edge that never comes. So from then on every wait in that direction completes at once, and the
+    /// owner reads on until it sees the end of the stream or the error.
+    /// </summary>
+    internal void Signal(bool readable, bool readEnded, bool writable, bool writeEnded)
     {
-        if (readable) _read.Signal();
-        if (writable) _write.Signal();
+        if (readEnded) _read.Close();
+        else if (readable) _read.Signal();
+        if (writeEnded) _write.Close();
+        else if (writable) _write.Signal();
     }
 
     /// <summary>Stops watching (the socket stays open); pending waits complete.</summary>

@@ -31,6 +31,7 @@ public sealed class DirectTransportTests : IAsyncLifetime
     private readonly Ticker _ticker = new(TimeSpan.FromSeconds(1));
     private Uri _base = null!;
     private readonly TaskCompletionSource<Exception?> _serverEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<(int Messages, Exception? Error)> _sinkEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public async Task InitializeAsync()
     {
@@ -42,6 +43,7 @@ public sealed class DirectTransportTests : IAsyncLifetime
         _app.UseWebSockets();
         _app.UseMiddleware<DirectWebSocketMiddleware>(TimeSpan.Zero, _ticker);
         _app.Map("/echo", EchoAsync);
+        _app.Map("/sink", SinkAsync);
         _app.MapGet("/text", () => "hello over the direct transport");
         _app.MapGet("/download", async (HttpContext ctx) =>
         {
@@ -106,6 +108,24 @@ public sealed class DirectTransportTests : IAsyncLifetime
         catch (Exception ex)
         {
             _serverEnded.TrySetResult(ex);
+        }
+    }
+
+    /// <summary>Counts whole messages read as the gateway's endpoints read them (<see cref="ClientSocket.ReceiveAsync"/>) until the stream ends.</summary>
+    private async Task SinkAsync(HttpContext ctx)
+    {
+        using var ws = await ctx.WebSockets.AcceptWebSocketAsync();
+        await using var client = new ClientSocket(ws, 16);
+        using var buffer = new MessageBuffer();
+        int messages = 0;
+        try
+        {
+            while (await client.ReceiveAsync(buffer, 1 << 16, 1 << 16, client.Aborted) is not null) messages++;
+            _sinkEnded.TrySetResult((messages, null));
+        }
+        catch (Exception ex)
+        {
+            _sinkEnded.TrySetResult((messages, ex));
         }
     }
 
@@ -233,6 +253,32 @@ public sealed class DirectTransportTests : IAsyncLifetime
         Assert.Equal(WebSocketError.ConnectionClosedPrematurely, Assert.IsType<WebSocketException>(error).WebSocketErrorCode);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ClientSendsThenDisconnects_WhileTheLoopIsBusy_ServerGetsEveryMessageThenTheEnd(bool reset)
+    {
+        var raw = await RawFrames.ConnectAsync(_base, "/sink");
+        await Task.Delay(100); // the server's receive now waits on the loop
+        // Hold the loop's thread, as other sockets' work does, so the frames and the end of the
+        // connection reach it as one event: a read that takes the frames is short, and the end comes
+        // with no further event.
+        var loop = EventLoop.Shared(1)!;
+        var held = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        using (loop.CreateTimer(_ => { held.Set(); release.Wait(Timeout); }, null, TimeSpan.Zero, System.Threading.Timeout.InfiniteTimeSpan))
+        {
+            Assert.True(held.Wait(Timeout));
+            for (int i = 0; i < 3; i++) await raw.SendAsync(0x2, new byte[100]);
+            raw.Dispose(reset);
+            await Task.Delay(100);
+            release.Set();
+        }
+        var (messages, error) = await _sinkEnded.Task.WaitAsync(Timeout);
+        Assert.True(messages == 3, $"{messages} messages, then {error}");
+        Assert.Equal(WebSocketError.ConnectionClosedPrematurely, Assert.IsType<WebSocketException>(error).WebSocketErrorCode);
+    }
+
     [Fact]
     public void AcceptKey_MatchesTheRfcExample() =>
         Assert.Equal("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", DirectWebSocketMiddleware.AcceptKey("dGhlIHNhbXBsZSBub25jZQ=="));
@@ -240,16 +286,16 @@ public sealed class DirectTransportTests : IAsyncLifetime
     /// <summary>Hand-made frames on a raw socket, for what no well-behaved client sends.</summary>
     private sealed class RawFrames : IDisposable
     {
-        private readonly Socket _socket = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        private readonly Socket _socket = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true }; // each frame leaves at once
         private readonly List<byte> _pending = [];
 
-        public static async Task<RawFrames> ConnectAsync(Uri baseUri)
+        public static async Task<RawFrames> ConnectAsync(Uri baseUri, string path = "/echo?quiet")
         {
             var c = new RawFrames();
             await c._socket.ConnectAsync(baseUri.Host, baseUri.Port);
             var key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
             await c._socket.SendAsync(Encoding.ASCII.GetBytes(
-                $"GET /echo?quiet HTTP/1.1\r\nHost: {baseUri.Authority}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"));
+                $"GET {path} HTTP/1.1\r\nHost: {baseUri.Authority}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"));
             var head = "";
             while (!head.Contains("\r\n\r\n", StringComparison.Ordinal))
             {
@@ -293,5 +339,12 @@ public sealed class DirectTransportTests : IAsyncLifetime
         }
 
         public void Dispose() => _socket.Dispose();
+
+        /// <summary>Closes the connection: with a FIN, or a reset (RST) when <paramref name="reset"/>.</summary>
+        public void Dispose(bool reset)
+        {
+            if (reset) _socket.LingerState = new LingerOption(true, 0);
+            _socket.Dispose();
+        }
     }
 }

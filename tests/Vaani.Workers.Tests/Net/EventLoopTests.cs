@@ -117,6 +117,59 @@ public sealed class EventLoopTests : IDisposable
         Assert.Equal(SocketError.Success, status);
     }
 
+    /// <summary>
+    /// Holds the loop's thread (as a busy loop is held by other sockets' work) until the returned
+    /// gate is set; returns once the loop is held. Events that arrive meanwhile reach it together.
+    /// </summary>
+    private ManualResetEventSlim HoldLoop()
+    {
+        var held = new ManualResetEventSlim();
+        var release = new ManualResetEventSlim();
+        var timer = _loop.CreateTimer(_ => { held.Set(); release.Wait(Timeout); }, null, TimeSpan.Zero, System.Threading.Timeout.InfiniteTimeSpan);
+        Assert.True(held.Wait(Timeout), "the loop did not run the holding timer");
+        timer.Dispose();
+        return release;
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task PeerSendsThenEnds_InOneEdge_TheWaitAfterTheShortReadStillCompletes(bool reset)
+    {
+        using var pair = new Pair();
+        var (watched, peer) = (pair.Watched, pair.Peer);
+        using var watch = _loop.Watch(watched, writes: true);
+        var first = watch.WaitReadableAsync().AsTask();
+
+        // The data and the end arrive while the loop is busy: the kernel reports them as one edge.
+        using (var release = HoldLoop())
+        {
+            peer.Send("hello"u8);
+            if (reset) peer.LingerState = new LingerOption(true, 0); // close sends RST
+            else peer.Shutdown(SocketShutdown.Send);
+            peer.Close();
+            await Task.Delay(100);
+            release.Set();
+        }
+        await first.WaitAsync(Timeout);
+
+        var buffer = new byte[64];
+        int n = ReceiveNow(watched, buffer, out var status);
+        if (status == SocketError.Success && n > 0)
+        {
+            // A read shorter than the buffer: the owner waits before reading again. That edge was the
+            // last one the kernel gives, so this wait must complete without another.
+            Assert.Equal(5, n);
+            await watch.WaitReadableAsync().AsTask().WaitAsync(Timeout);
+            n = ReceiveNow(watched, buffer, out status);
+        }
+        // The end of the stream, or the reset.
+        Assert.True(n == 0 && status == SocketError.Success || status == SocketError.ConnectionReset, $"read {n}, {status}");
+        // And the socket's end stays visible to every later wait, in both directions after a reset.
+        Assert.True(watch.WaitReadableAsync().AsTask().IsCompleted);
+        if (reset) Assert.True(watch.WaitWritableAsync().AsTask().IsCompleted);
+    }
+
     [Fact]
     public async Task WaitWritable_OnAFullSocket_CompletesOnceThePeerReads()
     {
