@@ -133,6 +133,13 @@ internal static class GatewaySuite
             (gatewayIdle, gatewayIdleCpu), (nginxIdle, nginxIdleCpu),
             name => results[name].Zip(results["direct"], (r, d) => Stats.Percentile(r.Latencies, 99) - Stats.Percentile(d.Latencies, 99)).ToList());
 
+        // The same comparison with the three paths loaded at once: a stall of the shared machine, or
+        // a change in its speed, then lands on all of them in the same window.
+        var together = new List<LoadResult[]>();
+        for (int round = 0; round < (quick ? 1 : 2); round++)
+            together.Add(await Task.WhenAll(paths.Take(3).Select(p => load.RunAsync(p.Uri, p.Pid, cancellationToken, p.Peer))));
+        PrintTogetherTable(output, sessions, duration, together);
+
         if (proxyOnly)
             return 0;
         return await RunRealEngineAsync(output, node, quick, cancellationToken);
@@ -291,6 +298,33 @@ internal static class GatewaySuite
         output.WriteLine("managed heap, live objects: growth of the gateway's reachable objects (ClrMD, read from outside) between no session and every session open, per session"
             + (gatewayIdle.Memory.CensusError is { } error ? $"; not read: {error}" : "."));
         output.WriteLine();
+    }
+
+    /// <summary>Section 1b: direct, nginx and the gateway loaded at the same time (each element of <paramref name="rounds"/> is one round, in that order).</summary>
+    private static void PrintTogetherTable(TextWriter output, int sessions, TimeSpan duration, List<LoadResult[]> rounds)
+    {
+        output.WriteLine($"## 1b. The same paths at the same time: direct, nginx and the gateway each with {sessions} sessions × {duration.TotalSeconds:0} s, {rounds.Count} round(s)");
+        output.WriteLine("A stall of the machine lands on every path alike. Added p99 = a path's p99 minus direct's in the same round; CPU as in section 1, rounds pooled.");
+        output.WriteLine();
+        var direct = LoadResult.Combine(rounds.Select(r => r[0]).ToList());
+        var nginx = LoadResult.Combine(rounds.Select(r => r[1]).ToList());
+        var gateway = LoadResult.Combine(rounds.Select(r => r[2]).ToList());
+        List<double> Added(int path) => rounds.Select(r => Stats.Percentile(r[path].Latencies, 99) - Stats.Percentile(r[0].Latencies, 99)).ToList();
+        double gwAdded = Stats.Median(Added(2)), ngAdded = Stats.Median(Added(1));
+        string Each(int path) => string.Join(" ", Added(path).Select(v => Format.Number(v, "0.0")));
+        var table = new Table("figure", "Vaani gateway", "nginx", "direct", "target", "met");
+        table.Add("frames relayed / s", Format.Number(gateway.FramesPerSecond, "0"), Format.Number(nginx.FramesPerSecond, "0"), Format.Number(direct.FramesPerSecond, "0"), "", "");
+        table.Add("responses matched", Count(gateway.Latencies.Count), Count(nginx.Latencies.Count), Count(direct.Latencies.Count), "", "");
+        table.Add("round trip p50", Format.Ms(Stats.Percentile(gateway.Latencies, 50)), Format.Ms(Stats.Percentile(nginx.Latencies, 50)), Format.Ms(Stats.Percentile(direct.Latencies, 50)), "", "");
+        table.Add("round trip p99", Format.Ms(Stats.Percentile(gateway.Latencies, 99)), Format.Ms(Stats.Percentile(nginx.Latencies, 99)), Format.Ms(Stats.Percentile(direct.Latencies, 99)), "", "");
+        table.Add("added latency p99, median of rounds", Format.Ms(gwAdded), Format.Ms(ngAdded), "", "≤ 2× nginx", Mark(gwAdded <= 2 * Math.Max(ngAdded, 0.1)));
+        table.Add("… each round (ms)", Each(2), Each(1), "", "", "");
+        table.Add("proxy CPU per frame (total)", Micros(gateway.CpuMicrosPerFrame), Micros(nginx.CpuMicrosPerFrame), "", "≤ nginx", Mark(gateway.CpuMicrosPerFrame <= nginx.CpuMicrosPerFrame));
+        table.Add("… ÷ nginx's", Ratio(gateway.CpuMicrosPerFrame / nginx.CpuMicrosPerFrame), "1.00", "", "", "");
+        table.Add("… each round", string.Join(" ", rounds.Select(r => Ratio(r[2].CpuMicrosPerFrame / r[1].CpuMicrosPerFrame))), "", "", "", "");
+        table.Add("load generator: worst send lag", Format.Ms(gateway.MaxSendLagMs), Format.Ms(nginx.MaxSendLagMs), Format.Ms(direct.MaxSendLagMs), "", "");
+        table.Add("sessions not closed cleanly", Count(gateway.FailedCloses), Count(nginx.FailedCloses), Count(direct.FailedCloses), "", "");
+        table.Print(output);
     }
 
     private static string Count(int n) => n.ToString(Inv);
