@@ -1,3 +1,4 @@
+using Vaani.Testing;
 using System.Buffers.Binary;
 using System.Net;
 using System.Net.Http.Headers;
@@ -263,16 +264,11 @@ public sealed class DirectTransportTests : IAsyncLifetime
         // Hold the loop's thread, as other sockets' work does, so the frames and the end of the
         // connection reach it as one event: a read that takes the frames is short, and the end comes
         // with no further event.
-        var loop = EventLoop.Shared(1)!;
-        var held = new ManualResetEventSlim();
-        using var release = new ManualResetEventSlim();
-        using (loop.CreateTimer(_ => { held.Set(); release.Wait(Timeout); }, null, TimeSpan.Zero, System.Threading.Timeout.InfiniteTimeSpan))
+        using (new LoopHold(EventLoop.Shared(1)!))
         {
-            Assert.True(held.Wait(Timeout));
             for (int i = 0; i < 3; i++) await raw.SendAsync(0x2, new byte[100]);
             raw.Dispose(reset);
             await Task.Delay(100);
-            release.Set();
         }
         var (messages, error) = await _sinkEnded.Task.WaitAsync(Timeout);
         Assert.True(messages == 3, $"{messages} messages, then {error}");

@@ -1,3 +1,4 @@
+using Vaani.Testing;
 using System.Net;
 using System.Net.Sockets;
 using Vaani.Workers.Net;
@@ -117,20 +118,6 @@ public sealed class EventLoopTests : IDisposable
         Assert.Equal(SocketError.Success, status);
     }
 
-    /// <summary>
-    /// Holds the loop's thread (as a busy loop is held by other sockets' work) until the returned
-    /// gate is set; returns once the loop is held. Events that arrive meanwhile reach it together.
-    /// </summary>
-    private ManualResetEventSlim HoldLoop()
-    {
-        var held = new ManualResetEventSlim();
-        var release = new ManualResetEventSlim();
-        var timer = _loop.CreateTimer(_ => { held.Set(); release.Wait(Timeout); }, null, TimeSpan.Zero, System.Threading.Timeout.InfiniteTimeSpan);
-        Assert.True(held.Wait(Timeout), "the loop did not run the holding timer");
-        timer.Dispose();
-        return release;
-    }
-
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
@@ -142,14 +129,13 @@ public sealed class EventLoopTests : IDisposable
         var first = watch.WaitReadableAsync().AsTask();
 
         // The data and the end arrive while the loop is busy: the kernel reports them as one edge.
-        using (var release = HoldLoop())
+        using (new LoopHold(_loop))
         {
             peer.Send("hello"u8);
             if (reset) peer.LingerState = new LingerOption(true, 0); // close sends RST
             else peer.Shutdown(SocketShutdown.Send);
             peer.Close();
             await Task.Delay(100);
-            release.Set();
         }
         await first.WaitAsync(Timeout);
 
