@@ -6,6 +6,7 @@ namespace Vaani.Bench.Gateway;
 /// <summary>Stops child processes gracefully (SIGTERM or SIGQUIT), then by force after a deadline.</summary>
 internal static partial class Signals
 {
+    public const int SigInt = 2;
     public const int SigQuit = 3;
     public const int SigTerm = 15;
 

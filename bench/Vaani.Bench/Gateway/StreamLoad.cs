@@ -51,8 +51,12 @@ internal sealed class StreamLoad(int sessions, TimeSpan duration)
     public const int ResponseEveryFrames = 5;
     public const int ResponseEveryBytes = FrameBytes * ResponseEveryFrames;
 
-    /// <summary>Runs the load against <paramref name="uri"/>; CPU is read from <paramref name="cpuPid"/> and <paramref name="peerPid"/> when given.</summary>
-    public async Task<LoadResult> RunAsync(Uri uri, int? cpuPid, CancellationToken cancellationToken, int? peerPid = null)
+    /// <summary>
+    /// Runs the load against <paramref name="uri"/>; CPU is read from <paramref name="cpuPid"/> and
+    /// <paramref name="peerPid"/> when given, and with <paramref name="profile"/> <c>perf record</c>
+    /// samples <paramref name="cpuPid"/> over the measured window into that file.
+    /// </summary>
+    public async Task<LoadResult> RunAsync(Uri uri, int? cpuPid, CancellationToken cancellationToken, int? peerPid = null, string? profile = null)
     {
         int frames = (int)(duration.TotalMilliseconds / FrameMs);
         var clients = await OpenAllAsync(uri, sessions, frames, cancellationToken);
@@ -62,6 +66,7 @@ internal sealed class StreamLoad(int sessions, TimeSpan duration)
             long switches0 = cpuPid is { } s0 ? ProcStat.ContextSwitches(s0) : 0;
             var threads0 = cpuPid is { } t0p ? ProcStat.ThreadCpu(t0p) : [];
             var peer0 = peerPid is { } q0 ? ProcStat.Cpu(q0) : TimeSpan.Zero;
+            using var perf = profile is not null && cpuPid is { } profiled ? PerfRecord.Start(profiled, profile) : null;
             long t0 = Stopwatch.GetTimestamp();
             long stagger = Stopwatch.Frequency * FrameMs / 1000 / Math.Max(1, sessions);
             await Task.WhenAll(clients.Select((c, i) => Task.Run(() => c.SendAsync(t0 + (i * stagger), frames, cancellationToken), cancellationToken)));
@@ -70,6 +75,7 @@ internal sealed class StreamLoad(int sessions, TimeSpan duration)
             long switches1 = cpuPid is { } s1 ? ProcStat.ContextSwitches(s1) : 0;
             var threads1 = cpuPid is { } t1p ? ProcStat.ThreadCpu(t1p) : [];
             var peer1 = peerPid is { } q1 ? ProcStat.Cpu(q1) : TimeSpan.Zero;
+            if (perf is not null) await perf.StopAsync();
             // Let the last responses arrive, then close as a client would.
             await Task.Delay(200, cancellationToken);
             await Task.WhenAll(clients.Select(c => c.CloseAsync(TimeSpan.FromSeconds(10))));

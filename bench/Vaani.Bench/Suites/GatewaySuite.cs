@@ -28,6 +28,7 @@ internal static class GatewaySuite
     {
         bool quick = false, proxyOnly = false, engineOnly = false;
         int? sessionsArg = null;
+        string? perfDir = null;
         for (var i = 0; i < args.Length; i++)
         {
             if (args[i] == "--backend")
@@ -44,6 +45,8 @@ internal static class GatewaySuite
                 proxyOnly = true;
             else if (args[i] == "--engine-only")
                 engineOnly = true;
+            else if (args[i] == "--perf" && i + 1 < args.Length)
+                perfDir = Path.GetFullPath(args[++i]);
             else if (args[i] == "--sessions" && i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, Inv, out var n) && n is >= 1 and <= MaxSessions)
             {
                 sessionsArg = n;
@@ -51,7 +54,7 @@ internal static class GatewaySuite
             }
             else
             {
-                Console.Error.WriteLine($"gateway: unknown or invalid option '{args[i]}' (known: --quick, --proxy-only, --engine-only, --sessions 1..{MaxSessions})");
+                Console.Error.WriteLine($"gateway: unknown or invalid option '{args[i]}' (known: --quick, --proxy-only, --engine-only, --sessions 1..{MaxSessions}, --perf DIR)");
                 return 2;
             }
         }
@@ -71,6 +74,7 @@ internal static class GatewaySuite
         MachineInfo.Print(output, string.Join(' ', ["gateway", .. args]));
         output.WriteLine();
 
+        if (perfDir is not null) Directory.CreateDirectory(perfDir);
         await using var node = await GatewayNode.StartAsync(Decoders, cancellationToken);
         if (engineOnly)
             return await RunRealEngineAsync(output, node, quick, cancellationToken);
@@ -122,7 +126,11 @@ internal static class GatewaySuite
         for (int round = 0; round < rounds; round++)
         {
             foreach (var path in round % 2 == 0 ? paths : Enumerable.Reverse(paths))
-                results[path.Name].Add(await load.RunAsync(path.Uri, path.Pid, cancellationToken, path.Peer));
+            {
+                // --perf: a CPU profile of the measured process over each measured window, for `perf report`.
+                var profile = perfDir is null ? null : Path.Combine(perfDir, $"{path.Name.Replace(' ', '-')}-round{round + 1}.perf");
+                results[path.Name].Add(await load.RunAsync(path.Uri, path.Pid, cancellationToken, path.Peer, profile));
+            }
         }
 
         PrintProxyTable(output, sessions, duration, rounds, nginx.Version,
