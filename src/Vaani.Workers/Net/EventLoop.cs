@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Threading.Tasks.Sources;
@@ -34,11 +33,9 @@ public sealed partial class EventLoop : IDisposable
 
     private readonly int _epoll;
     private readonly int _wake;
-    private readonly ConcurrentDictionary<ulong, SocketWatch> _watches = new();
-    private readonly ConcurrentDictionary<ulong, LoopTimer> _timers = new();
+    private readonly Registrations _registered = new();
     private readonly Thread _thread;
     private readonly List<ILoopFlush> _flushes = []; // loop thread only; one entry per flush asked for this wake-up
-    private long _nextId;
     private volatile bool _disposed;
 
     /// <summary>True where the loop runs: Linux on x86-64 or arm64.</summary>
@@ -117,12 +114,10 @@ public sealed partial class EventLoop : IDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
         int fd = TimerFdCreate(1, 0x80000 | 0x800); // CLOCK_MONOTONIC; TFD_CLOEXEC | TFD_NONBLOCK
         if (fd < 0) throw new IOException($"timerfd_create failed: errno {Marshal.GetLastPInvokeError()}");
-        var id = (ulong)Interlocked.Increment(ref _nextId);
-        var timer = new LoopTimer(this, fd, id, callback, state);
-        _timers[id] = timer;
+        var timer = _registered.Add(id => new LoopTimer(this, fd, id, callback, state));
         try
         {
-            Control(CtlAdd, fd, EpollIn | EpollEt, id);
+            Control(CtlAdd, fd, EpollIn | EpollEt, timer.Id);
             timer.Change(dueTime, period);
         }
         catch
@@ -135,7 +130,7 @@ public sealed partial class EventLoop : IDisposable
 
     private void Forget(LoopTimer timer)
     {
-        if (_timers.TryRemove(timer.Id, out _))
+        if (_registered.Remove(timer.Id, timer))
             _ = Close(timer.Fd); // also leaves the epoll set
     }
 
@@ -149,24 +144,25 @@ public sealed partial class EventLoop : IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         socket.Blocking = false;
-        var id = (ulong)Interlocked.Increment(ref _nextId);
-        var watch = new SocketWatch(this, socket, id);
-        _watches[id] = watch;
+        var watch = _registered.Add(id => new SocketWatch(this, socket, id));
         try
         {
-            Control(CtlAdd, (int)socket.Handle, EpollIn | EpollRdHup | EpollEt | (writes ? EpollOut : 0), id);
+            Control(CtlAdd, (int)socket.Handle, EpollIn | EpollRdHup | EpollEt | (writes ? EpollOut : 0), watch.Id);
         }
         catch
         {
-            _watches.TryRemove(id, out _);
+            _registered.Remove(watch.Id, watch);
             throw;
         }
         return watch;
     }
 
+    /// <summary>What an event carrying <paramref name="id"/> would reach now (null: nothing).</summary>
+    internal object? FindRegistered(ulong id) => _registered.Find(id);
+
     internal void Forget(SocketWatch watch)
     {
-        if (!_watches.TryRemove(watch.Id, out _)) return;
+        if (!_registered.Remove(watch.Id, watch)) return;
         // Fails harmlessly once the socket is closed: the kernel dropped it from the set then.
         try { EpollCtl(_epoll, CtlDel, (int)watch.Socket.Handle, IntPtr.Zero); }
         catch (ObjectDisposedException) { }
@@ -202,7 +198,8 @@ public sealed partial class EventLoop : IDisposable
                     byte* e = events + i * size;
                     ulong id = *(ulong*)(e + dataOffset);
                     if (id == 0) continue;
-                    if (_watches.TryGetValue(id, out var watch))
+                    var registered = _registered.Find(id);
+                    if (registered is SocketWatch watch)
                     {
                         uint flags = *(uint*)e;
                         // Continuations run here; those of async methods never throw (their task holds the error).
@@ -210,7 +207,7 @@ public sealed partial class EventLoop : IDisposable
                             readable: (flags & EpollIn) != 0, readEnded: (flags & (EpollErr | EpollHup | EpollRdHup)) != 0,
                             writable: (flags & EpollOut) != 0, writeEnded: (flags & (EpollErr | EpollHup)) != 0);
                     }
-                    else if (_timers.TryGetValue(id, out var timer))
+                    else if (registered is LoopTimer timer)
                     {
                         timer.Expired();
                     }
@@ -235,8 +232,11 @@ public sealed partial class EventLoop : IDisposable
         ulong one = 1;
         unsafe { _ = Write(_wake, (IntPtr)(&one), 8); }
         if (!IsOnLoop) _thread.Join();
-        foreach (var watch in _watches.Values) watch.Dispose();
-        foreach (var timer in _timers.Values) timer.Dispose();
+        foreach (var registered in _registered.All())
+        {
+            if (registered is SocketWatch watch) watch.Dispose();
+            else ((LoopTimer)registered).Dispose();
+        }
         _ = Close(_wake);
         _ = Close(_epoll);
     }
@@ -267,6 +267,74 @@ public sealed partial class EventLoop : IDisposable
 
     [LibraryImport("libc", EntryPoint = "timerfd_settime", SetLastError = true)]
     private static partial int TimerFdSetTime(int fd, int flags, IntPtr value, IntPtr old);
+
+    /// <summary>
+    /// What the loop watches (sockets and timers), by the id each one's epoll events carry: a slot
+    /// number in the low half, so the loop finds it with one array read instead of a hash lookup per
+    /// event, and a generation in the high half, so an event still queued for a registration that
+    /// has gone finds nothing once its slot holds another. Changed under a lock from any thread; read
+    /// by the loop without one.
+    /// </summary>
+    private sealed class Registrations
+    {
+        private readonly Lock _gate = new();
+        private readonly Stack<int> _free = new();
+        private object?[] _slots = new object?[64];
+        private int _used;       // slots ever handed out
+        private uint _generation;
+
+        /// <summary>Registers what <paramref name="create"/> builds for the id it is given (never 0).</summary>
+        public T Add<T>(Func<ulong, T> create)
+            where T : class
+        {
+            lock (_gate)
+            {
+                int slot = _free.Count > 0 ? _free.Pop() : _used++;
+                if (slot == _slots.Length)
+                {
+                    var larger = new object?[_slots.Length * 2];
+                    _slots.CopyTo(larger, 0);
+                    Volatile.Write(ref _slots, larger);
+                }
+                var registered = create(((ulong)++_generation << 32) | (uint)(slot + 1));
+                Volatile.Write(ref _slots[slot], registered);
+                return registered;
+            }
+        }
+
+        /// <summary>Removes <paramref name="registered"/>; false when it was not (or no longer) registered under <paramref name="id"/>.</summary>
+        public bool Remove(ulong id, object registered)
+        {
+            int slot = (int)(uint)id - 1;
+            lock (_gate)
+            {
+                if ((uint)slot >= (uint)_slots.Length || !ReferenceEquals(_slots[slot], registered)) return false;
+                Volatile.Write(ref _slots[slot], null);
+                _free.Push(slot);
+                return true;
+            }
+        }
+
+        /// <summary>The registration an event's <paramref name="id"/> names, or null when it has gone.</summary>
+        public object? Find(ulong id)
+        {
+            var slots = Volatile.Read(ref _slots);
+            int slot = (int)(uint)id - 1;
+            if ((uint)slot >= (uint)slots.Length) return null;
+            var registered = Volatile.Read(ref slots[slot]);
+            return registered switch
+            {
+                SocketWatch watch when watch.Id == id => watch,
+                LoopTimer timer when timer.Id == id => timer,
+                _ => null,
+            };
+        }
+
+        public List<object> All()
+        {
+            lock (_gate) return [.. _slots.OfType<object>()];
+        }
+    }
 
     /// <summary>A timerfd watched by the loop; see <see cref="CreateTimer"/>.</summary>
     private sealed class LoopTimer(EventLoop loop, int fd, ulong id, TimerCallback callback, object? state) : ITimer

@@ -57,6 +57,42 @@ public sealed class EventLoopTests : IDisposable
         Assert.Equal(SocketError.Success, status);
     }
 
+    [Fact]
+    public async Task Watch_SlotsReusedAndGrown_EachSocketGetsOnlyItsOwnEvents()
+    {
+        // More sockets than the first slot table holds (64), then stopped ones' slots taken again.
+        var pairs = Enumerable.Range(0, 80).Select(_ => new Pair()).ToList();
+        try
+        {
+            var watches = pairs.Take(70).Select(p => _loop.Watch(p.Watched, writes: false)).ToList();
+            var stopped = watches.Take(10).ToList();
+            foreach (var w in stopped) w.Dispose();
+            watches.RemoveRange(0, 10);
+            watches.AddRange(pairs.Skip(70).Select(p => _loop.Watch(p.Watched, writes: false)));
+
+            foreach (var w in stopped)
+                Assert.Null(_loop.FindRegistered(w.Id)); // a late event for it reaches nothing, not the socket now in its slot
+            Assert.Equal(watches.Count, watches.Select(w => w.Id).Distinct().Count());
+            Assert.All(watches, w => Assert.Same(w, _loop.FindRegistered(w.Id)));
+            Assert.Contains(watches, w => stopped.Any(s => (uint)s.Id == (uint)w.Id)); // slots were reused
+
+            // The peers of every other socket send: exactly those waits complete.
+            var waits = watches.Select(w => w.WaitReadableAsync().AsTask()).ToList();
+            for (int i = 0; i < watches.Count; i += 2)
+                pairs.Single(p => p.Watched == watches[i].Socket).Peer.Send("x"u8);
+            for (int i = 0; i < watches.Count; i += 2)
+                await waits[i].WaitAsync(Timeout);
+            await Task.Delay(100); // time enough for a wrongly routed event to have arrived
+            for (int i = 1; i < watches.Count; i += 2)
+                Assert.False(waits[i].IsCompleted, $"socket {i} saw an event meant for another");
+            foreach (var w in watches) w.Dispose();
+        }
+        finally
+        {
+            foreach (var p in pairs) p.Dispose();
+        }
+    }
+
     private async Task<bool> WaitThenReportThreadAsync(SocketWatch watch)
     {
         await watch.WaitReadableAsync().ConfigureAwait(false);
