@@ -11,7 +11,7 @@ namespace Vaani.Gateway.Realtime;
 /// </summary>
 public sealed class Ticker : IDisposable
 {
-    private readonly object _gate = new();
+    private readonly Lock _gate = new();
     private readonly List<Check> _checks = [];
     private readonly ITimer _timer;
     private readonly TimeProvider _time;

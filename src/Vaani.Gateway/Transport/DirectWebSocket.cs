@@ -36,7 +36,7 @@ internal sealed class DirectWebSocket : WebSocket
     private readonly Socket _socket;
     private readonly SocketWatch _watch;
     private readonly SemaphoreSlim _sendLock = new(1, 1);
-    private readonly object _stateGate = new();
+    private readonly Lock _stateGate = new();
     private readonly IDisposable? _keepAlive;
     private readonly int _ticksPerKeepAlive;
     private int _ticksSinceKeepAlive;

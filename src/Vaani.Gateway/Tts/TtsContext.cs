@@ -30,7 +30,7 @@ internal sealed class TtsContext
     private readonly Channel<(string Text, int Offset)> _segments = Channel.CreateBounded<(string, int)>(64);
     private readonly CancellationTokenSource _cts = new();
     private readonly StringBuilder _pending = new();
-    private readonly object _gate = new();
+    private readonly Lock _gate = new();
     private readonly TtsContext? _previous; // the run before this one on the same id, if it was still going
     private readonly Action<TtsContext>? _finished;
     private readonly Action<int>? _accepted;

@@ -42,7 +42,7 @@ public sealed class SttStreamSession : IAsyncDisposable
     private readonly Channel<SttEvent> _events;
     private readonly ReplayBuffer _replay;
     private readonly CancellationTokenSource _cts = new();
-    private readonly object _gate = new();
+    private readonly Lock _gate = new();
     private readonly ArrayBufferWriter<byte> _converted = new(); // grows to the frame size on first use
     private readonly Queue<(long Position, long Timestamp)> _arrivals = new();
     private readonly List<TimeSpan> _finalLatencies = [];

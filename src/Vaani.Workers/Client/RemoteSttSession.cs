@@ -25,7 +25,7 @@ internal sealed class RemoteSttSession : RemoteChannel, ISpeechToTextSession
 
     // Event delivery: the channel until a sink is set, the sink after. _sinkGate orders setting the
     // sink against the first queued event and against the end of the stream.
-    private readonly object _sinkGate = new();
+    private readonly Lock _sinkGate = new();
     private volatile ISttEventSink? _sink;
     private bool _eventsQueued;
     private bool _eventsEnded;

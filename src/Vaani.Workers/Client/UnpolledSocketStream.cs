@@ -26,7 +26,7 @@ internal sealed class UnpolledSocketStream : Stream, Protocol.INonBlockingStream
     private readonly SocketWatch? _watch;
     private bool _drained; // the last read was short: wait on the loop before the next
     private volatile bool _disposed;
-    private readonly object _waitGate = new();
+    private readonly Lock _waitGate = new();
     private readonly SemaphoreSlim _waitRequested = new(0);
     private TaskCompletionSource? _writable; // the write wait in progress, completed by the waiter thread
     private Thread? _waiter;

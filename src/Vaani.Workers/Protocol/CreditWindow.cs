@@ -8,7 +8,7 @@ namespace Vaani.Workers.Protocol;
 /// </summary>
 internal sealed class CreditWindow
 {
-    private readonly object _gate = new();
+    private readonly Lock _gate = new();
     private readonly int _window;
     private long _available;
     private TaskCompletionSource? _waiter;

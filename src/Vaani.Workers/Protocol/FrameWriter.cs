@@ -38,6 +38,7 @@ internal sealed class FrameWriter : ILoopFlush
     private byte[]? _scratch;                              // a direct write's frame or a cork's frames, under the lock
     private volatile EventLoop? _corkLoop;                 // set while that loop's thread holds the lock for a cork
     private int _corked;                                   // bytes of _scratch the cork holds
+    private int _queued;                                   // frames handed to the queue and not yet taken by the pump (the channel's own count takes its lock)
 
     /// <param name="stream">The connection stream; the writer never disposes it.</param>
     /// <param name="capacity">Frames that may wait; senders beyond it wait.</param>
@@ -67,18 +68,31 @@ internal sealed class FrameWriter : ILoopFlush
     {
         if (frame.Payload.Length > Frame.MaxPayloadSize)
             throw new ProtocolException("frame_too_large", $"refusing to send a {frame.Type} frame of {frame.Payload.Length} bytes; the limit is {Frame.MaxPayloadSize} bytes");
+        Interlocked.Increment(ref _queued);
         try
         {
             await _queue.Writer.WriteAsync(frame, cancellationToken).ConfigureAwait(false);
         }
         catch (ChannelClosedException)
         {
+            Interlocked.Decrement(ref _queued);
             throw _closedError();
+        }
+        catch
+        {
+            Interlocked.Decrement(ref _queued);
+            throw;
         }
     }
 
     /// <summary>Enqueues a frame if there is room; false when full or closed (used for best-effort frames).</summary>
-    public bool TrySend(Frame frame) => _queue.Writer.TryWrite(frame);
+    public bool TrySend(Frame frame)
+    {
+        Interlocked.Increment(ref _queued);
+        if (_queue.Writer.TryWrite(frame)) return true;
+        Interlocked.Decrement(ref _queued);
+        return false;
+    }
 
     /// <summary>
     /// Writes a frame at once, without waiting, when nothing is queued or being written and the
@@ -89,7 +103,7 @@ internal sealed class FrameWriter : ILoopFlush
     /// </summary>
     public bool TryWriteNow(FrameType type, uint channel, ReadOnlySpan<byte> payload)
     {
-        if (_direct is null || payload.Length > MaxDirectPayload || _queue.Reader.Count != 0 || _queue.Reader.Completion.IsCompleted)
+        if (_direct is null || payload.Length > MaxDirectPayload || Volatile.Read(ref _queued) != 0 || _queue.Reader.Completion.IsCompleted)
             return false;
         int length = Frame.HeaderSize + payload.Length;
         if (_corkLoop is { } corking && corking.IsOnLoop)
@@ -105,7 +119,7 @@ internal sealed class FrameWriter : ILoopFlush
         bool release = true;
         try
         {
-            if (_queue.Reader.Count != 0) // queued meanwhile: it goes first
+            if (Volatile.Read(ref _queued) != 0) // queued meanwhile: it goes first
                 return false;
             _corked = 0;
             Append(type, channel, payload);
@@ -217,7 +231,10 @@ internal sealed class FrameWriter : ILoopFlush
                 try
                 {
                     while (reader.TryRead(out var frame))
+                    {
+                        Interlocked.Decrement(ref _queued);
                         await FrameCodec.WriteAsync(_stream, frame, CancellationToken.None).ConfigureAwait(false);
+                    }
                     await _stream.FlushAsync().ConfigureAwait(false);
                 }
                 finally

@@ -19,7 +19,7 @@ public sealed class WorkerSupervisor : IAsyncDisposable
     private readonly Random _random;
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _loops = [];
-    private readonly object _gate = new();
+    private readonly Lock _gate = new();
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _started;
 
