@@ -73,6 +73,10 @@ public sealed class ClientSocket : IAsyncDisposable
     public ValueTask<bool> SendJsonAsync<T>(T message, CancellationToken cancellationToken) =>
         EnqueueAsync(new Outbound(JsonSerializer.SerializeToUtf8Bytes(message, GatewayJson.Options), WebSocketMessageType.Text), cancellationToken);
 
+    /// <summary>Queues JSON already serialised to UTF-8 as a text message, waiting while the queue is full (see <see cref="SendJsonAsync"/>).</summary>
+    public ValueTask<bool> SendUtf8JsonAsync(byte[] utf8Json, CancellationToken cancellationToken) =>
+        EnqueueAsync(new Outbound(utf8Json, WebSocketMessageType.Text), cancellationToken);
+
     /// <summary>Queues a binary message, waiting while the queue is full (see <see cref="SendJsonAsync"/>).</summary>
     public ValueTask<bool> SendBinaryAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken) =>
         EnqueueAsync(new Outbound(payload, WebSocketMessageType.Binary), cancellationToken);

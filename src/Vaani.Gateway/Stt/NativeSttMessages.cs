@@ -1,4 +1,7 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using Vaani.Engines;
+using Vaani.Gateway.Realtime;
 using Vaani.Speech.Streaming;
 using Vaani.Speech.Transcripts;
 
@@ -8,6 +11,19 @@ namespace Vaani.Gateway.Stt;
 internal static class NativeSttMessages
 {
     public sealed record WordJson(string Word, double Start, double End, double Confidence);
+
+    /// <summary><c>transcript.partial</c>: the stream's most frequent event, serialised by generated code.</summary>
+    internal sealed record PartialJson(string Type, string Text, double Start, double End);
+
+    /// <summary>
+    /// The event as the UTF-8 JSON text sent to the client, or null for an event the API does not
+    /// send. Partials, several a second per stream, are written by source-generated code straight
+    /// from their type; the rest go through <see cref="From"/> and the same naming rules
+    /// (<see cref="GatewayJson.Options"/>), the output being the same either way.
+    /// </summary>
+    public static byte[]? Utf8(SttEvent e, bool words) => e is SttPartial p
+        ? JsonSerializer.SerializeToUtf8Bytes(new PartialJson("transcript.partial", p.Text, Sec(p.Start), Sec(p.End)), NativeSttJson.Default.PartialJson)
+        : From(e, words) is { } message ? JsonSerializer.SerializeToUtf8Bytes(message, GatewayJson.Options) : null;
 
     public static object? From(SttEvent e, bool words) => e switch
     {
@@ -47,3 +63,8 @@ internal static class NativeSttMessages
     private static double Sec(TimeSpan t) => TranscriptFormatter.Seconds(t);
     private static double Ms(TimeSpan t) => Math.Round(t.TotalMilliseconds, 1);
 }
+
+/// <summary>Generated serialisers for <see cref="NativeSttMessages"/>, with the native API's naming rules (<see cref="GatewayJson"/>).</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(NativeSttMessages.PartialJson))]
+internal sealed partial class NativeSttJson : JsonSerializerContext;

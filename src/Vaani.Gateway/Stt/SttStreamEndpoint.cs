@@ -137,8 +137,8 @@ internal sealed class SttStreamEndpoint(IEngineRouter router, ISessionGuard guar
             {
                 while (events.TryRead(out var e))
                 {
-                    var message = NativeSttMessages.From(e, words);
-                    if (message is not null && !await client.SendJsonAsync(message, client.Aborted)) return null; // slow reader: closed by ClientSocket
+                    var message = NativeSttMessages.Utf8(e, words);
+                    if (message is not null && !await client.SendUtf8JsonAsync(message, client.Aborted)) return null; // slow reader: closed by ClientSocket
                 }
             }
             return null;
