@@ -6,13 +6,18 @@ namespace Vaani.Workers.Protocol;
 /// <see cref="FrameType.Credit"/> frames as its engine or consumer takes the data, so one slow
 /// session waits on its own window and never blocks the connection's shared reader.
 /// </summary>
+/// <remarks>
+/// The available credit changes atomically, without the lock, so <see cref="TryTake"/> (once per
+/// audio frame) takes none; the lock orders a waiter's registration against <see cref="Release"/>'s
+/// wake-up, which looks for a waiter only after its credit is visible.
+/// </remarks>
 internal sealed class CreditWindow
 {
     private readonly Lock _gate = new();
     private readonly int _window;
     private long _available;
     private TaskCompletionSource? _waiter;
-    private Exception? _fault;
+    private volatile Exception? _fault;
 
     public CreditWindow(int window)
     {
@@ -23,7 +28,7 @@ internal sealed class CreditWindow
     /// <summary>Bytes sent and not yet credited back.</summary>
     public long InFlight
     {
-        get { lock (_gate) return _window - _available; }
+        get { return _window - Volatile.Read(ref _available); }
     }
 
     /// <summary>The window size in bytes; no single take may exceed it.</summary>
@@ -38,13 +43,10 @@ internal sealed class CreditWindow
             Task wait;
             lock (_gate)
             {
-                if (_fault is not null)
-                    throw _fault;
-                if (_available >= bytes)
-                {
-                    _available -= bytes;
+                if (_fault is { } fault)
+                    throw fault;
+                if (TryTakeAvailable(bytes, out _))
                     return;
-                }
                 _waiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 wait = _waiter.Task;
             }
@@ -59,25 +61,35 @@ internal sealed class CreditWindow
     /// </summary>
     public bool TryTake(int bytes, out bool wasIdle)
     {
-        lock (_gate)
+        if (_fault is not null)
         {
-            wasIdle = _available == _window;
-            if (_fault is not null || _available < bytes)
+            wasIdle = Volatile.Read(ref _available) == _window;
+            return false;
+        }
+        return TryTakeAvailable(bytes, out wasIdle);
+    }
+
+    private bool TryTakeAvailable(int bytes, out bool wasIdle)
+    {
+        while (true)
+        {
+            long available = Volatile.Read(ref _available);
+            wasIdle = available == _window;
+            if (available < bytes)
                 return false;
-            _available -= bytes;
-            return true;
+            if (Interlocked.CompareExchange(ref _available, available - bytes, available) == available)
+                return true;
         }
     }
 
     /// <summary>Returns credit; false when the peer credited more than it was sent (a protocol error).</summary>
     public bool Release(long bytes)
     {
+        if (Interlocked.Add(ref _available, bytes) > _window)
+            return false;
         TaskCompletionSource? wake;
         lock (_gate)
         {
-            _available += bytes;
-            if (_available > _window)
-                return false;
             wake = _waiter;
             _waiter = null;
         }

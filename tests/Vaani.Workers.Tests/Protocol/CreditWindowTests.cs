@@ -23,6 +23,48 @@ public sealed class CreditWindowTests
     }
 
     [Fact]
+    public async Task TryTakeAndRelease_FromManyThreadsAtOnce_NeitherLoseNorInventCredit()
+    {
+        // Takes and releases race without the lock: each must be atomic, or credit is lost or made up.
+        const int window = 64;
+        var credit = new CreditWindow(window);
+        using var start = new Barrier(4);
+        long taken = 0, overdrawn = 0;
+        var threads = Enumerable.Range(0, 4).Select(_ => Task.Run(() =>
+        {
+            start.SignalAndWait();
+            for (int i = 0; i < 100_000; i++)
+            {
+                if (!credit.TryTake(3, out bool _)) continue;
+                Interlocked.Increment(ref taken);
+                if (credit.InFlight > window) Interlocked.Increment(ref overdrawn);
+                Assert.True(credit.Release(3));
+            }
+        })).ToArray();
+        await Task.WhenAll(threads).WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.True(taken > 0);
+        Assert.Equal(0, overdrawn);
+        Assert.Equal(0, credit.InFlight);
+    }
+
+    [Fact]
+    public async Task TakeAsync_WaitingWhileCreditReturnsFromAnotherThread_IsWokenEveryTime()
+    {
+        // A waiter that registers just as credit comes back must still be woken (no lost wake-up).
+        var credit = new CreditWindow(10);
+        for (int i = 0; i < 2_000; i++)
+        {
+            await credit.TakeAsync(10, CancellationToken.None);
+            var releaser = Task.Run(() => credit.Release(10));
+            await credit.TakeAsync(10, CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+            await releaser;
+            Assert.True(credit.Release(10));
+        }
+        Assert.Equal(0, credit.InFlight);
+    }
+
+    [Fact]
     public void Release_MoreThanSent_ReturnsFalse()
     {
         var window = new CreditWindow(100);
