@@ -1,31 +1,51 @@
+using Vaani.Audio;
+
 namespace Vaani.Gateway.Realtime;
 
 /// <summary>
 /// What an audio receive loop owes after handing a message to its session: the session's send when
 /// it did not complete at once (the session's queue is full), and the pacing wait of a client ahead
-/// of real time (<see cref="RealtimePacer"/>). A message may be handed over on the event loop as it
-/// arrives (<see cref="ClientSocket.HandleBinaryInline"/>) or by the receive loop itself; either way
-/// <see cref="Take"/> says whether the next message may be read at once, and when it may not, the
-/// receive loop calls <see cref="CatchUpAsync"/> before reading on. One caller at a time: the inline
-/// handler runs only while the receive loop waits for a message.
+/// of real time. A client may send faster than real time up to a burst; beyond it, the next read is
+/// delayed by the excess, which backpressures the client through TCP. A message may be handed over
+/// on the event loop as it arrives (<see cref="ClientSocket.HandleBinaryInline"/>) or by the receive
+/// loop itself; either way <see cref="Take"/> says whether the next
+/// message may be read at once, and when it may not, the receive loop calls
+/// <see cref="CatchUpAsync"/> before reading on. One caller at a time: the inline handler runs only
+/// while the receive loop waits for a message. The stream's pacing and its duration accounting live
+/// here together, one object touched per audio message.
 /// </summary>
 public sealed class AudioIntake(TimeSpan burst, TimeProvider time)
 {
-    private readonly RealtimePacer _pacer = new(burst, time);
+    private long _start = -1;  // when the first audio arrived
+    private TimeSpan _audio;   // audio received since
+    private int _remainder;    // bytes of a partial frame carried to the next message
     private ValueTask _send;
     private TimeSpan _wait;
 
-    /// <summary>True once <see cref="Take"/> returned false, until <see cref="CatchUpAsync"/>.</summary>
+    /// <summary>True once a take returned false, until <see cref="CatchUpAsync"/>.</summary>
     public bool Behind { get; private set; }
 
     /// <summary>
-    /// Records a message's <paramref name="send"/> to the session and the <paramref name="duration"/>
-    /// of its audio. True when reading can go on at once; false when <see cref="CatchUpAsync"/> must
-    /// come first.
+    /// Records a message's <paramref name="send"/> to the session and its <paramref name="bytes"/> of
+    /// <paramref name="format"/> audio, received at <paramref name="timestamp"/> (of the intake's
+    /// time provider). A message need not hold whole frames: the bytes of a partial frame count
+    /// with the next message. True when reading can go on at once; false when
+    /// <see cref="CatchUpAsync"/> must come first.
     /// </summary>
-    public bool Take(ValueTask send, TimeSpan duration)
+    public bool Take(ValueTask send, int bytes, AudioFormat format, long timestamp)
     {
-        var wait = _pacer.Add(duration);
+        long total = _remainder + (long)bytes;
+        int frame = format.BytesPerFrame;
+        _remainder = (int)(total % frame);
+        return Take(send, format.DurationOf(total - _remainder), timestamp);
+    }
+
+    private bool Take(ValueTask send, TimeSpan duration, long timestamp)
+    {
+        if (_start < 0) _start = timestamp;
+        _audio += duration;
+        var ahead = _audio - time.GetElapsedTime(_start, timestamp);
+        var wait = ahead > burst ? ahead - burst : TimeSpan.Zero;
         if (send.IsCompletedSuccessfully && wait <= TimeSpan.Zero)
         {
             send.GetAwaiter().GetResult();

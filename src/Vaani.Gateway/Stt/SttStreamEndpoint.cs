@@ -163,19 +163,16 @@ internal sealed class SttStreamEndpoint(IEngineRouter router, ISessionGuard guar
             if (time.GetElapsedTime(Volatile.Read(ref lastActivity), now) > options.IdleTimeout)
                 _ = client.CloseWithErrorAsync(CloseCodes.BadInput, "idle_timeout", $"no audio or keepalive for {options.IdleTimeout.TotalSeconds:0} s", options.FlushTimeout);
         });
-        int remainder = 0; // bytes of a partial frame carried between messages, for duration accounting
 
         // One audio message: here, or on the event loop as it arrives (HandleBinaryInline), where it
         // costs no resumption of this method. False: the session is full or the client is ahead
         // of real time, and this method awaits that before reading on (AudioIntake).
         bool TakeAudio(ReadOnlyMemory<byte> payload)
         {
-            Volatile.Write(ref lastActivity, time.GetTimestamp());
+            long now = time.GetTimestamp();
+            Volatile.Write(ref lastActivity, now);
             if (payload.IsEmpty) return true;
-            var send = session.SendAudioAsync(payload, ct);
-            long bytes = payload.Length + remainder;
-            remainder = (int)(bytes % format.BytesPerFrame);
-            return intake.Take(send, format.DurationOf(bytes - remainder));
+            return intake.Take(session.SendAudioAsync(payload, ct), payload.Length, format, now);
         }
 
         client.HandleBinaryInline(TakeAudio);

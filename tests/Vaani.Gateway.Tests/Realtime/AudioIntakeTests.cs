@@ -1,3 +1,4 @@
+using Vaani.Audio;
 using Vaani.Gateway.Realtime;
 using Vaani.Testing;
 
@@ -7,22 +8,28 @@ namespace Vaani.Gateway.Tests.Realtime;
 public sealed class AudioIntakeTests
 {
     private static readonly TimeSpan Burst = TimeSpan.FromSeconds(0.5);
+    private static readonly AudioFormat Pcm16k = AudioFormat.Linear16(16000); // 32 bytes a millisecond
+    private readonly FakeTimeProvider _time = new();
+
+    private static int Bytes(double ms) => (int)(ms * 32);
+
+    private bool Take(AudioIntake intake, ValueTask send, int bytes) => intake.Take(send, bytes, Pcm16k, _time.GetTimestamp());
 
     [Fact]
     public void Take_CompletedSendWithinBurst_ReadsOnAtOnce()
     {
-        var intake = new AudioIntake(Burst, new FakeTimeProvider());
-        Assert.True(intake.Take(ValueTask.CompletedTask, TimeSpan.FromMilliseconds(20)));
-        Assert.True(intake.Take(ValueTask.CompletedTask, TimeSpan.FromMilliseconds(480)));
+        var intake = new AudioIntake(Burst, _time);
+        Assert.True(Take(intake, ValueTask.CompletedTask, Bytes(20)));
+        Assert.True(Take(intake, ValueTask.CompletedTask, Bytes(480)));
         Assert.False(intake.Behind);
     }
 
     [Fact]
     public async Task Take_SendNotComplete_CatchUpWaitsForIt()
     {
-        var intake = new AudioIntake(Burst, new FakeTimeProvider());
+        var intake = new AudioIntake(Burst, _time);
         var send = new TaskCompletionSource();
-        Assert.False(intake.Take(new ValueTask(send.Task), TimeSpan.FromMilliseconds(20)));
+        Assert.False(Take(intake, new ValueTask(send.Task), Bytes(20)));
         Assert.True(intake.Behind);
 
         var catchUp = intake.CatchUpAsync(CancellationToken.None).AsTask();
@@ -36,30 +43,48 @@ public sealed class AudioIntakeTests
     [Fact]
     public async Task Take_ClientAheadOfRealTime_CatchUpWaitsOutTheExcessOverTheBurst()
     {
-        var time = new FakeTimeProvider();
-        var intake = new AudioIntake(Burst, time);
+        var intake = new AudioIntake(Burst, _time);
         // 1.2 s of audio at once: 0.7 s ahead of real time beyond the 0.5 s burst.
-        Assert.False(intake.Take(ValueTask.CompletedTask, TimeSpan.FromSeconds(1.2)));
+        Assert.False(Take(intake, ValueTask.CompletedTask, Bytes(1200)));
         var catchUp = intake.CatchUpAsync(CancellationToken.None).AsTask();
-        time.Advance(TimeSpan.FromSeconds(0.6));
+        _time.Advance(TimeSpan.FromSeconds(0.6));
         await Task.Delay(50);
         Assert.False(catchUp.IsCompleted);
-        time.Advance(TimeSpan.FromSeconds(0.1));
+        _time.Advance(TimeSpan.FromSeconds(0.1));
         await catchUp.WaitAsync(TimeSpan.FromSeconds(10));
         // The client now sits at the burst's edge: more audio before time passes waits again,
         // and once it has fallen back within the burst, audio goes on at once.
-        Assert.False(intake.Take(ValueTask.CompletedTask, TimeSpan.FromMilliseconds(20)));
+        Assert.False(Take(intake, ValueTask.CompletedTask, Bytes(20)));
         var again = intake.CatchUpAsync(CancellationToken.None).AsTask();
-        time.Advance(TimeSpan.FromSeconds(1));
+        _time.Advance(TimeSpan.FromSeconds(1));
         await again.WaitAsync(TimeSpan.FromSeconds(10));
-        Assert.True(intake.Take(ValueTask.CompletedTask, TimeSpan.FromMilliseconds(20)));
+        Assert.True(Take(intake, ValueTask.CompletedTask, Bytes(20)));
+    }
+
+    [Fact]
+    public async Task Take_MessagesSplittingFrames_CountEveryWholeFrameOnce()
+    {
+        // 0.5 s of 16-bit audio (16,000 bytes) in messages of 3 bytes: each message ends inside a
+        // sample, and the byte left over counts with the next one. Dropping it would count only a
+        // third of the audio; counting it twice, more than there is.
+        var intake = new AudioIntake(Burst, _time);
+        for (int sent = 0; sent < 16_000; sent += 3)
+            Assert.True(Take(intake, ValueTask.CompletedTask, Math.Min(3, 16_000 - sent)));
+        // Exactly at the burst: 20 ms more is 20 ms too early.
+        Assert.False(Take(intake, ValueTask.CompletedTask, Bytes(20)));
+        var catchUp = intake.CatchUpAsync(CancellationToken.None).AsTask();
+        _time.Advance(TimeSpan.FromMilliseconds(19));
+        await Task.Delay(50);
+        Assert.False(catchUp.IsCompleted);
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        await catchUp.WaitAsync(TimeSpan.FromSeconds(10));
     }
 
     [Fact]
     public async Task CatchUp_SendFailed_Throws()
     {
-        var intake = new AudioIntake(Burst, new FakeTimeProvider());
-        Assert.False(intake.Take(ValueTask.FromException(new InvalidOperationException("session failed")), TimeSpan.FromMilliseconds(20)));
+        var intake = new AudioIntake(Burst, _time);
+        Assert.False(Take(intake, ValueTask.FromException(new InvalidOperationException("session failed")), Bytes(20)));
         var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => intake.CatchUpAsync(CancellationToken.None).AsTask());
         Assert.Equal("session failed", ex.Message);
     }

@@ -230,10 +230,11 @@ internal sealed class DeepgramListenSocket(IEngineRouter router, ISessionGuard g
             bool TakeAudio(ReadOnlyMemory<byte> payload)
             {
                 if (payload.IsEmpty) return true; // Deepgram treats an empty frame as close; clients are told not to send one
-                Volatile.Write(ref lastActivity, owner.Time.GetTimestamp());
+                long now = owner.Time.GetTimestamp();
+                Volatile.Write(ref lastActivity, now);
                 var send = _sessions[0].SendAudioAsync(payload, ct);
                 _bytes += payload.Length;
-                return intake.Take(send, _format!.DurationOf(payload.Length - payload.Length % _format.BytesPerFrame));
+                return intake.Take(send, payload.Length, _format!, now);
             }
 
             try
@@ -263,7 +264,7 @@ internal sealed class DeepgramListenSocket(IEngineRouter router, ISessionGuard g
                                 }
                                 await SendAsync(payload, deinterleaved, ct);
                                 _bytes += payload.Length;
-                                if (intake.Take(ValueTask.CompletedTask, _format!.DurationOf(payload.Length - payload.Length % _format.BytesPerFrame))) continue;
+                                if (intake.Take(ValueTask.CompletedTask, payload.Length, _format!, owner.Time.GetTimestamp())) continue;
                             }
                             else if (TakeAudio(payload)) continue;
                         }
