@@ -15,6 +15,17 @@ public sealed class AudioIntakeTests
 
     private bool Take(AudioIntake intake, ValueTask send, int bytes) => intake.Take(send, bytes, Pcm16k, _time.GetTimestamp());
 
+    /// <summary>Asserts that catching up waits <paramref name="wait"/> of (manual) time: not done 1 ms before, done at it.</summary>
+    private async Task CatchUpTakesAsync(AudioIntake intake, TimeSpan wait)
+    {
+        var catchUp = intake.CatchUpAsync(CancellationToken.None).AsTask();
+        _time.Advance(wait - TimeSpan.FromMilliseconds(1));
+        await Task.Delay(50);
+        Assert.False(catchUp.IsCompleted, $"caught up before {wait.TotalMilliseconds} ms had passed");
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        await catchUp.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
     [Fact]
     public void Take_CompletedSendWithinBurst_ReadsOnAtOnce()
     {
@@ -46,12 +57,7 @@ public sealed class AudioIntakeTests
         var intake = new AudioIntake(Burst, _time);
         // 1.2 s of audio at once: 0.7 s ahead of real time beyond the 0.5 s burst.
         Assert.False(Take(intake, ValueTask.CompletedTask, Bytes(1200)));
-        var catchUp = intake.CatchUpAsync(CancellationToken.None).AsTask();
-        _time.Advance(TimeSpan.FromSeconds(0.6));
-        await Task.Delay(50);
-        Assert.False(catchUp.IsCompleted);
-        _time.Advance(TimeSpan.FromSeconds(0.1));
-        await catchUp.WaitAsync(TimeSpan.FromSeconds(10));
+        await CatchUpTakesAsync(intake, TimeSpan.FromSeconds(0.7));
         // The client now sits at the burst's edge: more audio before time passes waits again,
         // and once it has fallen back within the burst, audio goes on at once.
         Assert.False(Take(intake, ValueTask.CompletedTask, Bytes(20)));
@@ -72,12 +78,7 @@ public sealed class AudioIntakeTests
             Assert.True(Take(intake, ValueTask.CompletedTask, Math.Min(3, 16_000 - sent)));
         // Exactly at the burst: 20 ms more is 20 ms too early.
         Assert.False(Take(intake, ValueTask.CompletedTask, Bytes(20)));
-        var catchUp = intake.CatchUpAsync(CancellationToken.None).AsTask();
-        _time.Advance(TimeSpan.FromMilliseconds(19));
-        await Task.Delay(50);
-        Assert.False(catchUp.IsCompleted);
-        _time.Advance(TimeSpan.FromMilliseconds(1));
-        await catchUp.WaitAsync(TimeSpan.FromSeconds(10));
+        await CatchUpTakesAsync(intake, TimeSpan.FromMilliseconds(20));
     }
 
     [Fact]
