@@ -19,7 +19,15 @@ internal sealed class PerfRecord : IDisposable
         var start = new ProcessStartInfo("perf") { RedirectStandardError = true, RedirectStandardOutput = true };
         foreach (var arg in (string[])["record", "-g", "-F", "4999", "-p", pid.ToString(CultureInfo.InvariantCulture), "-o", output])
             start.ArgumentList.Add(arg);
-        var process = Process.Start(start) ?? throw new InvalidOperationException("perf could not be started");
+        Process process;
+        try
+        {
+            process = Process.Start(start) ?? throw new InvalidOperationException("perf could not be started");
+        }
+        catch (System.ComponentModel.Win32Exception ex)
+        {
+            throw new InvalidOperationException($"--perf needs the perf tool on PATH (Debian package linux-perf): {ex.Message}", ex);
+        }
         process.StandardOutput.ReadToEndAsync();
         process.StandardError.ReadToEndAsync();
         return new PerfRecord(process);

@@ -8,11 +8,10 @@ namespace Vaani.Gateway.Realtime;
 /// of real time. A client may send faster than real time up to a burst; beyond it, the next read is
 /// delayed by the excess, which backpressures the client through TCP. A message may be handed over
 /// on the event loop as it arrives (<see cref="ClientSocket.HandleBinaryInline"/>) or by the receive
-/// loop itself; either way <see cref="Take"/> says whether the next
-/// message may be read at once, and when it may not, the receive loop calls
-/// <see cref="CatchUpAsync"/> before reading on. One caller at a time: the inline handler runs only
-/// while the receive loop waits for a message. The stream's pacing and its duration accounting live
-/// here together, one object touched per audio message.
+/// loop itself; either way <see cref="Take"/> says whether the next message may be read at once, and
+/// when it may not, the receive loop calls <see cref="CatchUpAsync"/> before reading on. One caller
+/// at a time: the inline handler runs only while the receive loop waits for a message. The stream's
+/// pacing and its duration accounting live here together, one object touched per audio message.
 /// </summary>
 public sealed class AudioIntake(TimeSpan burst, TimeProvider time)
 {

@@ -26,10 +26,7 @@ internal sealed class CreditWindow
     }
 
     /// <summary>Bytes sent and not yet credited back.</summary>
-    public long InFlight
-    {
-        get { return _window - Volatile.Read(ref _available); }
-    }
+    public long InFlight => _window - Volatile.Read(ref _available);
 
     /// <summary>The window size in bytes; no single take may exceed it.</summary>
     public int Size => _window;

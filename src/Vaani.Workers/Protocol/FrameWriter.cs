@@ -73,14 +73,10 @@ internal sealed class FrameWriter : ILoopFlush
         {
             await _queue.Writer.WriteAsync(frame, cancellationToken).ConfigureAwait(false);
         }
-        catch (ChannelClosedException)
+        catch (Exception ex)
         {
-            Interlocked.Decrement(ref _queued);
-            throw _closedError();
-        }
-        catch
-        {
-            Interlocked.Decrement(ref _queued);
+            Interlocked.Decrement(ref _queued); // not queued after all
+            if (ex is ChannelClosedException) throw _closedError();
             throw;
         }
     }
