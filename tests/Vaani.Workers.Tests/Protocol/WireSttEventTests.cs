@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Vaani.Engines;
 using Vaani.Workers.Protocol;
 
@@ -41,6 +43,44 @@ public sealed class WireSttEventTests
     public void Deserialize_MalformedJson_ThrowsBadPayload()
     {
         var ex = Assert.Throws<ProtocolException>(() => WireJson.Deserialize<WireSttEvent>("{\"kind\":"u8.ToArray(), FrameType.SttEvent));
+        Assert.Equal("bad_payload", ex.Code);
+    }
+
+    /// <summary>The wire options with reflection only: what the generated code must match byte for byte.</summary>
+    private static readonly JsonSerializerOptions Reflection = WireJson.Create(new DefaultJsonTypeInfoResolver());
+
+    public static TheoryData<object> Payloads => new()
+    {
+        WireSttEvent.From(new SttPartial("नमस्ते \"quoted\" \u0001", TimeSpan.FromTicks(1), TimeSpan.FromTicks(long.MaxValue / 2))),
+        WireSttEvent.From(new SttFinal("a b", [new WordTiming("a", TimeSpan.FromTicks(3), TimeSpan.FromTicks(7), 0.5)], 0.125, TimeSpan.Zero, TimeSpan.FromTicks(13)) { FromFinalize = true }),
+        WireSttEvent.From(new SttUtteranceEnd(TimeSpan.FromTicks(42))),
+        new TtsWord("ज़रूर", TimeSpan.FromMilliseconds(12.5), TimeSpan.FromSeconds(3), 4, 5),
+        new CapacityMessage(3, 8),
+        new ErrorMessage("engine_failed", "the decoder said \"no\"", Permanent: false),
+    };
+
+    [Theory]
+    [MemberData(nameof(Payloads))]
+    public void Serialize_FrequentPayloads_GeneratedCodeWritesWhatReflectionWrites(object payload)
+    {
+        var type = payload.GetType();
+        // The generated metadata is what the wire options use for these types, not a reflection fallback.
+        Assert.Same(WireJsonContext.Default, WireJson.Options.GetTypeInfo(type).OriginatingResolver);
+
+        var generated = JsonSerializer.SerializeToUtf8Bytes(payload, type, WireJson.Options);
+        Assert.Equal(JsonSerializer.SerializeToUtf8Bytes(payload, type, Reflection), generated);
+
+        // And reads back what reflection reads back (records compare by value; words by sequence).
+        var back = JsonSerializer.Deserialize(generated, type, WireJson.Options)!;
+        var expected = JsonSerializer.Deserialize(generated, type, Reflection)!;
+        Assert.Equal(JsonSerializer.Serialize(expected, type, Reflection), JsonSerializer.Serialize(back, type, Reflection));
+    }
+
+    [Fact]
+    public void Deserialize_EventWithoutKind_ThrowsBadPayload()
+    {
+        // "kind" is required: the generated reader enforces it as reflection does.
+        var ex = Assert.Throws<ProtocolException>(() => WireJson.Deserialize<WireSttEvent>("{\"text\":\"a\"}"u8.ToArray(), FrameType.SttEvent));
         Assert.Equal("bad_payload", ex.Code);
     }
 }
