@@ -8,6 +8,16 @@ namespace Vaani.Workers.Protocol;
 /// </summary>
 public static class FrameCodec
 {
+    /// <summary>Which of the 256 type bytes are a <see cref="FrameType"/>: one load per header, where <c>Enum.IsDefined</c> searches the enum's values.</summary>
+    private static readonly bool[] s_knownTypes = KnownTypes();
+
+    private static bool[] KnownTypes()
+    {
+        var known = new bool[256];
+        foreach (var type in Enum.GetValues<FrameType>()) known[(byte)type] = true;
+        return known;
+    }
+
     /// <summary>
     /// Decodes and checks a frame header (<see cref="Frame.HeaderSize"/> bytes): a declared payload
     /// over <paramref name="maxPayloadSize"/> or an unknown type is a <see cref="ProtocolException"/>.
@@ -19,7 +29,7 @@ public static class FrameCodec
         var channel = BinaryPrimitives.ReadUInt32LittleEndian(header[5..]);
         if (length > (uint)maxPayloadSize)
             throw new ProtocolException("frame_too_large", $"a {type} frame declared a payload of {length} bytes; the limit is {maxPayloadSize} bytes");
-        if (!Enum.IsDefined(type))
+        if (!s_knownTypes[(byte)type])
             throw new ProtocolException("unknown_frame_type", $"unknown frame type 0x{(byte)type:x2}");
         return (type, channel, (int)length);
     }

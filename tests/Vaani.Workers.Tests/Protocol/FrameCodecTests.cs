@@ -77,6 +77,20 @@ public sealed class FrameCodecTests
     }
 
     [Fact]
+    public void ReadHeader_EveryTypeByte_AcceptedExactlyWhenItIsAFrameType()
+    {
+        var header = new byte[Frame.HeaderSize];
+        for (int b = 0; b < 256; b++)
+        {
+            header[4] = (byte)b;
+            bool accepted;
+            try { accepted = FrameCodec.ReadHeader(header).Type == (FrameType)b; }
+            catch (ProtocolException ex) when (ex.Code == "unknown_frame_type") { accepted = false; }
+            Assert.True(accepted == Enum.IsDefined((FrameType)b), $"type byte 0x{b:x2}");
+        }
+    }
+
+    [Fact]
     public async Task WriteAsync_PayloadOverLimit_ThrowsFrameTooLarge()
     {
         using var stream = new MemoryStream();
