@@ -40,21 +40,33 @@ public sealed class WorkerConnection : IAsyncDisposable
         Time = options.TimeProvider ?? TimeProvider.System;
         _capacity = new CapacityMessage(0, hello.Capacity);
         _lastReceived = Time.GetTimestamp();
-        Writer = new FrameWriter(stream, options.WriteQueueFrames, () => LostReason ?? Lost("the connection is closed"));
-        Stt = hello.Stt is null ? null : new RemoteSttEngine(this, hello.Stt);
-        Tts = hello.Tts is null ? null : new RemoteTtsEngine(this, hello.Tts);
-        // On the loop, beside the reads: a tick then wakes no other thread (EventLoop.CreateTimer).
-        var timers = options.TimeProvider is null && options.Loop is { } loop ? new Net.EventLoopTimeProvider(loop) : Time;
-        _heartbeat = timers.CreateTimer(static s => ((WorkerConnection)s!).Heartbeat(), this, options.PingInterval, options.PingInterval);
-        _ = Writer.Completion.ContinueWith(t => Fail(Lost($"writing to worker {hello.Pid} failed: {t.Exception?.InnerException?.Message}")),
-            CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
-        // Frames are dispatched where they are read, and what they trigger (events to clients) runs
-        // inline: on the event loop when the socket waits on one, else on a reader thread of the
-        // connection's own, since a read there blocks in poll(2) (UnpolledSocketStream).
-        if (stream.ReadsOnLoop)
-            _ = ReadLoopAsync();
-        else
-            new Thread(() => ReadLoopAsync().GetAwaiter().GetResult()) { IsBackground = true, Name = $"vaani worker {hello.Pid} reader" }.Start();
+        // What runs for the connection's lifetime (writer pump, heartbeat, reader) starts without the
+        // creator's execution context: the connection outlives whatever request opened it, must not
+        // carry its async-local state, and code resumed with no context to restore skips that step.
+        bool suppress = !ExecutionContext.IsFlowSuppressed();
+        var flow = suppress ? ExecutionContext.SuppressFlow() : default;
+        try
+        {
+            Writer = new FrameWriter(stream, options.WriteQueueFrames, () => LostReason ?? Lost("the connection is closed"));
+            Stt = hello.Stt is null ? null : new RemoteSttEngine(this, hello.Stt);
+            Tts = hello.Tts is null ? null : new RemoteTtsEngine(this, hello.Tts);
+            // On the loop, beside the reads: a tick then wakes no other thread (EventLoop.CreateTimer).
+            var timers = options.TimeProvider is null && options.Loop is { } loop ? new Net.EventLoopTimeProvider(loop) : Time;
+            _heartbeat = timers.CreateTimer(static s => ((WorkerConnection)s!).Heartbeat(), this, options.PingInterval, options.PingInterval);
+            _ = Writer.Completion.ContinueWith(t => Fail(Lost($"writing to worker {hello.Pid} failed: {t.Exception?.InnerException?.Message}")),
+                CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            // Frames are dispatched where they are read, and what they trigger (events to clients) runs
+            // inline: on the event loop when the socket waits on one, else on a reader thread of the
+            // connection's own, since a read there blocks in poll(2) (UnpolledSocketStream).
+            if (stream.ReadsOnLoop)
+                _ = ReadLoopAsync();
+            else
+                new Thread(() => ReadLoopAsync().GetAwaiter().GetResult()) { IsBackground = true, Name = $"vaani worker {hello.Pid} reader" }.UnsafeStart();
+        }
+        finally
+        {
+            if (suppress) flow.Undo();
+        }
     }
 
     /// <summary>The socket this connection talks to.</summary>

@@ -57,7 +57,9 @@ public sealed partial class EventLoop : IDisposable
         if (_wake < 0) throw new IOException($"eventfd failed: errno {Marshal.GetLastPInvokeError()}");
         Control(CtlAdd, _wake, EpollIn, 0);
         _thread = new Thread(Run) { IsBackground = true, Name = name };
-        _thread.Start();
+        // Without its creator's execution context (often a request's): what runs on the loop belongs
+        // to no request, and code resumed there has no context to restore.
+        _thread.UnsafeStart();
     }
 
     /// <summary>

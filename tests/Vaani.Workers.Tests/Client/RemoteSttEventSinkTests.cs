@@ -39,6 +39,33 @@ public sealed class RemoteSttEventSinkTests
         }
     }
 
+    private static readonly AsyncLocal<string?> Opener = new();
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Sink_RunsWithoutTheContextOfWhoOpenedTheConnection(bool onLoop)
+    {
+        // A connection outlives the request that opened it: its reader (and what it runs inline,
+        // such as a sink) must not carry that request's async-local state.
+        Opener.Value = "the request that opened the connection";
+        using var loop = onLoop ? new EventLoop("context test loop") : null;
+        await using var worker = await TestWorker.StartAsync();
+        await using var connection = await WorkerConnection.ConnectAsync(worker.SocketPath, new WorkerConnectionOptions { Loop = loop }, CancellationToken.None);
+        await using var session = await connection.Stt!.StartSessionAsync(new SttSessionOptions(), CancellationToken.None);
+        var seen = new ConcurrentQueue<string?>();
+        var sink = new RecordingSink(_ => { seen.Enqueue(Opener.Value); return true; });
+        Assert.True(session.TrySetEventSink(sink));
+
+        foreach (var piece in TestAudio.Chunks(TestAudio.Linear16(1.2), 3200))
+            await session.SendAudioAsync(piece, CancellationToken.None);
+        await session.CompleteAsync(CancellationToken.None);
+
+        Assert.Null(await sink.Ended.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.NotEmpty(seen);
+        Assert.All(seen, Assert.Null);
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
