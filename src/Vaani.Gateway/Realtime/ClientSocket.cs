@@ -39,6 +39,10 @@ public sealed class ClientSocket : IAsyncDisposable
             // The idle sender loop resumes on the producer's thread and sends at once.
             AllowSynchronousContinuations = true,
         });
+        // Whatever ends the connection also ends the queue: the sender loop waits on it without a
+        // token (a cancellable wait would allocate a waiter and a registration per message) and
+        // ends once the queue is completed and drained.
+        _abort.Token.UnsafeRegister(static s => ((ClientSocket)s!)._outbound.Writer.TryComplete(), this);
         // Started here, not on a pool thread: it suspends at once on the empty queue (one thread wake-up less per session).
         _sender = SendLoopAsync();
         if (socket is DirectWebSocket direct)
@@ -85,6 +89,7 @@ public sealed class ClientSocket : IAsyncDisposable
     {
         if (Volatile.Read(ref _closing) != 0) return new ValueTask<bool>(false);
         if (_outbound.Writer.TryWrite(message)) return new ValueTask<bool>(true);
+        if (_abort.IsCancellationRequested) return new ValueTask<bool>(false); // the queue ended with the connection
         return WaitToEnqueueAsync(message, cancellationToken);
     }
 
@@ -114,6 +119,7 @@ public sealed class ClientSocket : IAsyncDisposable
     {
         if (Volatile.Read(ref _closing) != 0) return false;
         if (_outbound.Writer.TryWrite(message)) return true;
+        if (_abort.IsCancellationRequested) return false; // the queue ended with the connection, not full
         ClosedAsSlowReader = true;
         _ = CloseAsync(CloseCodes.BadInput, "slow_reader", "the client is not reading: its outbound buffer is full", TimeSpan.FromSeconds(2));
         return false;
@@ -360,7 +366,7 @@ public sealed class ClientSocket : IAsyncDisposable
         try
         {
             var queue = _outbound.Reader;
-            while (await queue.WaitToReadAsync(_abort.Token).ConfigureAwait(false))
+            while (await queue.WaitToReadAsync().ConfigureAwait(false))
             {
                 while (queue.TryRead(out var m))
                     await _socket.SendAsync(m.Payload, m.Type, endOfMessage: true, _abort.Token).ConfigureAwait(false);

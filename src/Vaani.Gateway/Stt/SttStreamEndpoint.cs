@@ -132,8 +132,11 @@ internal sealed class SttStreamEndpoint(IEngineRouter router, ISessionGuard guar
     {
         try
         {
+            // Waits without a token (a cancellable wait allocates a waiter and a registration per
+            // event): the events end when the session is completed or disposed, which the handler
+            // always does, and a send fails at once once the client is gone.
             var events = session.Events;
-            while (await events.WaitToReadAsync(client.Aborted))
+            while (await events.WaitToReadAsync())
             {
                 while (events.TryRead(out var e))
                 {

@@ -327,6 +327,25 @@ public sealed class ClientSocketLifetimeTests
         Assert.False(weak.IsAlive, "a disposed ClientSocket is still referenced (by a pending close timer)");
     }
 
+    /// <summary>
+    /// Once the connection is gone nothing more is queued: sends report false at once, and a queue
+    /// that stopped taking messages because of that is not mistaken for a client that stopped reading.
+    /// </summary>
+    [Fact]
+    public async Task SendAfterAbort_RefusedAtOnce_NotTakenForASlowReader()
+    {
+        using var pair = await LoopbackTcpPair.ConnectAsync();
+        using var server = WebSocket.CreateFromStream(pair.Server.GetStream(), new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = TimeSpan.Zero });
+        await using var socket = new ClientSocket(server, maxQueuedMessages: 2);
+
+        socket.Abort();
+
+        Assert.True(socket.Aborted.IsCancellationRequested);
+        for (int i = 0; i < 4; i++) Assert.False(socket.TrySendJson(new { type = "partial", i }));
+        Assert.False(await socket.SendJsonAsync(new { type = "final" }, CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.False(socket.ClosedAsSlowReader);
+    }
+
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     private static async Task<WeakReference> CloseAndDisposeAsync(Stream stream)
     {

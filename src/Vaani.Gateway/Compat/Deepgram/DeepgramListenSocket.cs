@@ -155,8 +155,10 @@ internal sealed class DeepgramListenSocket(IEngineRouter router, ISessionGuard g
             try
             {
                 // WaitToReadAsync and TryRead rather than ReadAllAsync: no iterator resumed per event.
+                // No token (a cancellable wait allocates per event): the events end when the session
+                // is completed or disposed, which the handler always does.
                 var events = session.Events;
-                while (await events.WaitToReadAsync(client.Aborted))
+                while (await events.WaitToReadAsync())
                 {
                     while (events.TryRead(out var e))
                     {
