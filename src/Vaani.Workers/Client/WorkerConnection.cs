@@ -23,6 +23,8 @@ public sealed class WorkerConnection : IAsyncDisposable
     private readonly ConcurrentDictionary<uint, IClientChannel> _channels = new();
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ITimer _heartbeat;
+    private readonly Action _onReadable;
+    private ValueTask _readWait; // the socket wait the read loop registered itself on
     private long _lastReceived;
     private long _nextChannel;
     private long _pingNonce;
@@ -58,10 +60,11 @@ public sealed class WorkerConnection : IAsyncDisposable
             // Frames are dispatched where they are read, and what they trigger (events to clients) runs
             // inline: on the event loop when the socket waits on one, else on a reader thread of the
             // connection's own, since a read there blocks in poll(2) (UnpolledSocketStream).
+            _onReadable = ReadLoop;
             if (stream.ReadsOnLoop)
-                _ = ReadLoopAsync();
+                ReadLoop();
             else
-                new Thread(() => ReadLoopAsync().GetAwaiter().GetResult()) { IsBackground = true, Name = $"vaani worker {hello.Pid} reader" }.UnsafeStart();
+                new Thread(ReadLoop) { IsBackground = true, Name = $"vaani worker {hello.Pid} reader" }.UnsafeStart();
         }
         finally
         {
@@ -213,13 +216,18 @@ public sealed class WorkerConnection : IAsyncDisposable
 
     /// <summary>
     /// One flat loop: dispatch every whole frame received, receive more without blocking, and only
-    /// when the socket is empty wait (on the loop, else in poll(2)). A wait ends when data arrives or
-    /// <see cref="Fail"/> disposes the stream, so the loop needs no cancellation token.
+    /// when the socket is empty wait. On the loop the wait registers this method to run again when
+    /// the socket is readable and returns: no async method, no execution context, nothing
+    /// allocated per wake-up. Without a loop the wait blocks in poll(2) and the loop goes on. A wait
+    /// ends when data arrives or <see cref="Fail"/> disposes the stream, so it needs no cancellation.
     /// </summary>
-    private async Task ReadLoopAsync()
+    private void ReadLoop()
     {
         try
         {
+            var done = _readWait;
+            _readWait = default;
+            done.GetAwaiter().GetResult(); // the wait this call continues, if any
             while (true)
             {
                 while (_reader.TryRead(out var frame))
@@ -238,7 +246,15 @@ public sealed class WorkerConnection : IAsyncDisposable
                     _reader.EndOfStream();
                     break;
                 }
-                await _stream.WaitReadableAsync().ConfigureAwait(false);
+                var wait = _stream.WaitReadableAsync();
+                if (wait.IsCompleted)
+                {
+                    wait.GetAwaiter().GetResult();
+                    continue;
+                }
+                _readWait = wait;
+                wait.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_onReadable);
+                return;
             }
             Fail(Lost("the worker closed the connection"));
         }

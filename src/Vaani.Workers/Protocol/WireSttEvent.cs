@@ -5,16 +5,19 @@ namespace Vaani.Workers.Protocol;
 /// <summary>
 /// The JSON shape of an <see cref="SttEvent"/> on the wire. Times are integer ticks (100 ns) so
 /// they cross the process boundary exactly, which replay and monotonic-timestamp checks rely on.
+/// Settable properties rather than init-only ones: the JSON reader then sets each as it reads it,
+/// instead of collecting them all (boxed) to build the object at the end. A missing kind is caught
+/// by <see cref="ToEvent"/>.
 /// </summary>
 internal sealed record WireSttEvent
 {
-    public required string Kind { get; init; }
-    public string? Text { get; init; }
-    public long? Start { get; init; }
-    public long? End { get; init; }
-    public double? Confidence { get; init; }
-    public bool? FromFinalize { get; init; }
-    public IReadOnlyList<WireWord>? Words { get; init; }
+    public string? Kind { get; set; }
+    public string? Text { get; set; }
+    public long? Start { get; set; }
+    public long? End { get; set; }
+    public double? Confidence { get; set; }
+    public bool? FromFinalize { get; set; }
+    public IReadOnlyList<WireWord>? Words { get; set; }
 
     public static WireSttEvent From(SttEvent e) => e switch
     {
@@ -36,6 +39,7 @@ internal sealed record WireSttEvent
         "final" => new SttFinal(Text ?? "", (Words ?? []).Select(w => new WordTiming(w.Word, TimeSpan.FromTicks(w.Start), TimeSpan.FromTicks(w.End), w.Confidence)).ToList(),
             Confidence ?? 0, Ticks(Start), Ticks(End)) { FromFinalize = FromFinalize ?? false },
         "utterance_end" => new SttUtteranceEnd(Ticks(End)),
+        null => throw new ProtocolException("bad_payload", "an STT event without a \"kind\""),
         _ => throw new ProtocolException("bad_payload", $"unknown STT event kind '{Kind}'"),
     };
 
