@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Threading.Channels;
 using System.Threading.Tasks.Sources;
 using Vaani.Gateway.Transport;
+using Vaani.Workers.Net;
 using Received = (System.Net.WebSockets.WebSocketMessageType Type, System.ReadOnlyMemory<byte> Payload)?;
 
 namespace Vaani.Gateway.Realtime;
@@ -232,7 +233,7 @@ public sealed class ClientSocket : IAsyncDisposable
         {
             try
             {
-                _wait.GetAwaiter().GetResult();
+                LoopWait.Observe(ref _wait);
                 while (true)
                 {
                     switch (Run(out var message))
@@ -275,15 +276,8 @@ public sealed class ClientSocket : IAsyncDisposable
                     return Progress.Done;
                 }
                 if (step == DirectWebSocket.ReceiveStep.Other) return Progress.General;
-                var wait = _socket.WaitForDataAsync();
-                if (wait.IsCompleted)
-                {
-                    wait.GetAwaiter().GetResult();
-                    continue;
-                }
-                _wait = wait;
-                wait.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_onReadable);
-                return Progress.Waiting;
+                if (!LoopWait.Completed(_socket.WaitForDataAsync(), ref _wait, _onReadable))
+                    return Progress.Waiting;
             }
         }
 

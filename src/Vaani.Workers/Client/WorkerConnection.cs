@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Net.Sockets;
 using Vaani.Engines;
+using Vaani.Workers.Net;
 using Vaani.Workers.Protocol;
 
 namespace Vaani.Workers.Client;
@@ -225,9 +226,7 @@ public sealed class WorkerConnection : IAsyncDisposable
     {
         try
         {
-            var done = _readWait;
-            _readWait = default;
-            done.GetAwaiter().GetResult(); // the wait this call continues, if any
+            LoopWait.Observe(ref _readWait); // the wait this call continues, if any
             while (true)
             {
                 while (_reader.TryRead(out var frame))
@@ -246,15 +245,8 @@ public sealed class WorkerConnection : IAsyncDisposable
                     _reader.EndOfStream();
                     break;
                 }
-                var wait = _stream.WaitReadableAsync();
-                if (wait.IsCompleted)
-                {
-                    wait.GetAwaiter().GetResult();
-                    continue;
-                }
-                _readWait = wait;
-                wait.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_onReadable);
-                return;
+                if (!LoopWait.Completed(_stream.WaitReadableAsync(), ref _readWait, _onReadable))
+                    return; // runs again when the socket is readable
             }
             Fail(Lost("the worker closed the connection"));
         }
