@@ -9,8 +9,8 @@ namespace Vaani.Workers.Protocol;
 /// JSON encoding of control payloads (camelCase, enums as strings). Nulls are written, never
 /// omitted: an omitted property would deserialize to its default, and a null option (e.g. no
 /// endpointing) must not silently become a default value on the other side. The payloads sent
-/// many times a second (STT events, TTS words, capacity reports) are read and written by
-/// source-generated code (<see cref="WireJsonContext"/>), the rest by reflection; the bytes are
+/// many times a second (STT events, TTS words, capacity reports) and errors are read and written
+/// by source-generated code (<see cref="WireJsonContext"/>), the rest by reflection; the bytes are
 /// the same either way.
 /// </summary>
 internal static class WireJson
