@@ -175,7 +175,7 @@ internal sealed class SttStreamEndpoint(IEngineRouter router, ISessionGuard guar
             long now = time.GetTimestamp();
             Volatile.Write(ref lastActivity, now);
             if (payload.IsEmpty) return true;
-            return intake.Take(session.SendAudioAsync(payload, ct), payload.Length, format, now);
+            return intake.Take(session.SendAudioAsync(payload, now, ct), payload.Length, format, now);
         }
 
         client.HandleBinaryInline(TakeAudio);

@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace Vaani.Speech.Streaming;
 
 /// <summary>
@@ -54,7 +57,10 @@ internal sealed class ReplayBuffer : IDisposable
                 _tailFill = 0;
             }
             int n = Math.Min(data.Length, SegmentSize - _tailFill);
-            data[..n].CopyTo(_tail.AsSpan(_tailFill));
+            // Every segment is SegmentSize long and _tailFill + n stays within it: written without a
+            // bounds check, which would read the segment's header (a page of its own, for most of
+            // the segment) once per audio frame.
+            data[..n].CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_tail!), _tailFill), n));
             _tailFill += n;
             data = data[n..];
         }

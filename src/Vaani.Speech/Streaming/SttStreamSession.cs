@@ -44,7 +44,7 @@ public sealed class SttStreamSession : IAsyncDisposable
     private readonly CancellationTokenSource _cts = new();
     private readonly Lock _gate = new();
     private readonly ArrayBufferWriter<byte> _converted = new(); // grows to the frame size on first use
-    private readonly Queue<(long Position, long Timestamp)> _arrivals = new();
+    private ArrivalLog _arrivals; // a mutable struct: never copied
     private readonly List<TimeSpan> _finalLatencies = [];
     private Task? _loop;
 
@@ -123,11 +123,19 @@ public sealed class SttStreamSession : IAsyncDisposable
     /// when the audio went straight to the engine or into the command queue; waits while the queue
     /// is full (backpressure).
     /// </summary>
-    public ValueTask SendAudioAsync(ReadOnlyMemory<byte> audio, CancellationToken cancellationToken)
+    public ValueTask SendAudioAsync(ReadOnlyMemory<byte> audio, CancellationToken cancellationToken) =>
+        SendAudioAsync(audio, _time.GetTimestamp(), cancellationToken);
+
+    /// <summary>
+    /// As <see cref="SendAudioAsync(ReadOnlyMemory{byte}, CancellationToken)"/>, for audio that
+    /// arrived at <paramref name="arrivedAt"/>, a timestamp of the session's time provider the
+    /// caller already took (the latency figures count from it).
+    /// </summary>
+    public ValueTask SendAudioAsync(ReadOnlyMemory<byte> audio, long arrivedAt, CancellationToken cancellationToken)
     {
-        if (_firstAudioAt < 0) _firstAudioAt = _time.GetTimestamp();
+        if (_firstAudioAt < 0) _firstAudioAt = arrivedAt;
         if (Volatile.Read(ref _pendingCommands) != 0 || _engineFault is not null || _engine is null)
-            return EnqueueAsync(new Command(CommandKind.Audio, audio.ToArray()), cancellationToken);
+            return EnqueueAsync(new Command(CommandKind.Audio, audio.ToArray(), arrivedAt), cancellationToken);
 
         // Direct path: the loop is idle, so this call owns the engine until it returns.
         var engineAudio = audio.Span;
@@ -137,23 +145,23 @@ public sealed class SttStreamSession : IAsyncDisposable
             _converter.Convert(engineAudio, _converted);
             engineAudio = _converted.WrittenSpan;
         }
-        if (!TryAppend(engineAudio))
-            return EnqueueAsync(new Command(CommandKind.EngineAudio, engineAudio.ToArray()), cancellationToken); // converted already
+        if (!TryAppend(engineAudio, arrivedAt))
+            return EnqueueAsync(new Command(CommandKind.EngineAudio, engineAudio.ToArray(), arrivedAt), cancellationToken); // converted already
         if (TrySendToEngine(engineAudio))
             return ValueTask.CompletedTask;
         // The engine cannot take it now (or it failed): the audio is in the replay buffer, so the
         // loop only has to hand the engine what it has not heard yet (after re-placing it if need be).
-        return EnqueueAsync(new Command(CommandKind.Flush, null), cancellationToken);
+        return EnqueueAsync(new Command(CommandKind.Flush, null, 0), cancellationToken);
     }
 
     /// <summary>Asks for a final result covering all audio sent so far.</summary>
     public ValueTask FinalizeAsync(CancellationToken cancellationToken) =>
-        EnqueueAsync(new Command(CommandKind.Finalize, null), cancellationToken);
+        EnqueueAsync(new Command(CommandKind.Finalize, null, 0), cancellationToken);
 
     /// <summary>Ends input. Remaining audio is flushed into finals, then <see cref="Events"/> completes.</summary>
     public async ValueTask CompleteAsync(CancellationToken cancellationToken)
     {
-        await EnqueueAsync(new Command(CommandKind.Complete, null), cancellationToken).ConfigureAwait(false);
+        await EnqueueAsync(new Command(CommandKind.Complete, null, _time.GetTimestamp()), cancellationToken).ConfigureAwait(false);
         _commands.Writer.TryComplete();
     }
 
@@ -193,21 +201,20 @@ public sealed class SttStreamSession : IAsyncDisposable
     }
 
     /// <summary>Appends engine-format audio to the replay buffer if it fits; the direct path's step.</summary>
-    private bool TryAppend(ReadOnlySpan<byte> audio)
+    private bool TryAppend(ReadOnlySpan<byte> audio, long arrivedAt)
     {
         lock (_gate)
         {
             if (audio.Length > _replay.Free) return false;
-            AppendLocked(audio);
+            AppendLocked(audio, arrivedAt);
         }
         return true;
     }
 
-    private void AppendLocked(ReadOnlySpan<byte> audio)
+    private void AppendLocked(ReadOnlySpan<byte> audio, long arrivedAt)
     {
         _replay.Append(audio);
-        _arrivals.Enqueue((_replay.EndPosition, _time.GetTimestamp()));
-        while (_arrivals.Count > 512) _arrivals.Dequeue();
+        _arrivals.Record(_replay.EndPosition, arrivedAt);
         _sentPosition = _replay.EndPosition;
     }
 
@@ -245,15 +252,15 @@ public sealed class SttStreamSession : IAsyncDisposable
                     case CommandKind.Audio:
                         if (_converter is null)
                         {
-                            await AppendAndSendAsync(command.Audio, ct).ConfigureAwait(false);
+                            await AppendAndSendAsync(command.Audio, command.ArrivedAt, ct).ConfigureAwait(false);
                             break;
                         }
                         _converted.Clear();
                         _converter.Convert(command.Audio, _converted);
-                        await AppendAndSendAsync(_converted.WrittenMemory, ct).ConfigureAwait(false);
+                        await AppendAndSendAsync(_converted.WrittenMemory, command.ArrivedAt, ct).ConfigureAwait(false);
                         break;
                     case CommandKind.EngineAudio:
-                        await AppendAndSendAsync(command.Audio, ct).ConfigureAwait(false);
+                        await AppendAndSendAsync(command.Audio, command.ArrivedAt, ct).ConfigureAwait(false);
                         break;
                     case CommandKind.Flush:
                         await CatchUpEngineAsync(ct).ConfigureAwait(false);
@@ -267,7 +274,7 @@ public sealed class SttStreamSession : IAsyncDisposable
                         {
                             _converted.Clear();
                             _converter.Flush(_converted);
-                            await AppendAndSendAsync(_converted.WrittenMemory, ct).ConfigureAwait(false);
+                            await AppendAndSendAsync(_converted.WrittenMemory, command.ArrivedAt, ct).ConfigureAwait(false);
                         }
                         await CompleteEngineAsync(ct).ConfigureAwait(false);
                         _events.Writer.TryComplete();
@@ -290,7 +297,7 @@ public sealed class SttStreamSession : IAsyncDisposable
     }
 
     /// <summary>Appends audio to the replay buffer, waiting for room when it is full, and hands the engine everything it has not heard.</summary>
-    private async Task AppendAndSendAsync(ReadOnlyMemory<byte> audio, CancellationToken ct)
+    private async Task AppendAndSendAsync(ReadOnlyMemory<byte> audio, long arrivedAt, CancellationToken ct)
     {
         while (!audio.IsEmpty)
         {
@@ -304,7 +311,7 @@ public sealed class SttStreamSession : IAsyncDisposable
                 continue;
             }
             var chunk = audio[..Math.Min(free, audio.Length)];
-            lock (_gate) AppendLocked(chunk.Span);
+            lock (_gate) AppendLocked(chunk.Span, arrivedAt);
             await CatchUpEngineAsync(ct).ConfigureAwait(false);
             audio = audio[chunk.Length..];
         }
@@ -577,15 +584,9 @@ public sealed class SttStreamSession : IAsyncDisposable
     private void RecordFinalLatency(long endPosition)
     {
         // The delay from the moment the audio that ends the utterance arrived to now.
-        foreach (var (position, timestamp) in _arrivals)
-        {
-            if (position >= endPosition)
-            {
-                _finalLatencies.Add(_time.GetElapsedTime(timestamp));
-                if (_finalLatencies.Count > 1024) _finalLatencies.RemoveAt(0);
-                return;
-            }
-        }
+        if (!_arrivals.TryFind(endPosition, out var arrivedAt)) return;
+        _finalLatencies.Add(_time.GetElapsedTime(arrivedAt));
+        if (_finalLatencies.Count > 1024) _finalLatencies.RemoveAt(0);
     }
 
     private TimeSpan Offset => _engineFormat.DurationOf(_generationStart);
@@ -644,5 +645,6 @@ public sealed class SttStreamSession : IAsyncDisposable
         Complete,
     }
 
-    private readonly record struct Command(CommandKind Kind, byte[]? Audio);
+    /// <summary>A command; audio carries the time it arrived (a timestamp of the session's clock), which its final's latency counts from.</summary>
+    private readonly record struct Command(CommandKind Kind, byte[]? Audio, long ArrivedAt);
 }

@@ -4,6 +4,7 @@ using Vaani.Audio.Conversion;
 using Vaani.Engines;
 using Vaani.Engines.PocketSphinx;
 using Vaani.Speech.Streaming;
+using Vaani.Testing;
 
 namespace Vaani.Speech.Tests.Streaming;
 
@@ -54,6 +55,41 @@ public sealed class SttStreamSessionTests(PocketSphinxFixture fixture) : IClassF
 
         Assert.Equal("go forward ten meters", string.Join(' ', events.OfType<SttFinal>().Select(f => f.Text).Where(t => t.Length > 0)));
         Assert.Equal(pcm.Length / 32000.0, audioSeconds, 3);
+    }
+
+    /// <summary>
+    /// A final's latency counts from the arrival of the audio that ends it as the caller stamped it,
+    /// not from when the session took the audio: every frame is stamped with the stream's first
+    /// instant while the clock moves 20 ms a frame, so each final is at least a frame late (taken at
+    /// once, it would read zero here: the engine decodes inside the call) and none is later than
+    /// the whole run.
+    /// </summary>
+    [Fact]
+    public async Task FinalLatency_CountsFromTheArrivalTheCallerStamped()
+    {
+        var pcm = File.ReadAllBytes(GoForward);
+        var clock = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        var options = new SttSessionOptions { InterimResults = true, InterimInterval = TimeSpan.FromMilliseconds(100) };
+        await using var session = new SttStreamSession(ct => _engine.StartSessionAsync(options, ct),
+            AudioFormat.Linear16(16000), _engine.Capabilities.NativeFormat, time: clock);
+        await session.StartAsync(cts.Token);
+        var reader = Task.Run(async () => await session.Events.ReadAllAsync(cts.Token).OfType<SttFinal>().CountAsync(cts.Token), cts.Token);
+        long first = clock.GetTimestamp();
+        for (int pos = 0; pos < pcm.Length; pos += 640)
+        {
+            clock.Advance(TimeSpan.FromMilliseconds(20));
+            await session.SendAudioAsync(pcm.AsMemory(pos, Math.Min(640, pcm.Length - pos)), first, cts.Token);
+        }
+        clock.Advance(TimeSpan.FromSeconds(1));
+        await session.CompleteAsync(cts.Token);
+        Assert.True(await reader > 0);
+
+        var stats = session.GetStats();
+        var whole = TimeSpan.FromMilliseconds(20 * ((pcm.Length + 639) / 640)) + TimeSpan.FromSeconds(1);
+        Assert.NotNull(stats.FinalizationLatencyMax);
+        Assert.InRange(stats.FinalizationLatencyMax.Value, TimeSpan.FromMilliseconds(20), whole);
+        Assert.InRange(stats.FinalizationLatencyP50!.Value, TimeSpan.FromMilliseconds(20), whole);
     }
 
     /// <summary>Streams <paramref name="audio"/> through one buffer of <paramref name="frameBytes"/>
