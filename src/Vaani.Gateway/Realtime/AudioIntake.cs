@@ -11,15 +11,19 @@ namespace Vaani.Gateway.Realtime;
 /// loop itself; either way <see cref="Take"/> says whether the next message may be read at once, and
 /// when it may not, the receive loop calls <see cref="CatchUpAsync"/> before reading on. One caller
 /// at a time: the inline handler runs only while the receive loop waits for a message. The stream's
-/// pacing and its duration accounting live here together, one object touched per audio message.
+/// pacing and its duration accounting live here together, one object touched per audio message;
+/// a receive loop may derive from it to keep there, too, what its frame handler needs.
 /// </summary>
-public sealed class AudioIntake(TimeSpan burst, TimeProvider time)
+public class AudioIntake(TimeSpan burst, TimeProvider time)
 {
     private long _start = -1;  // when the first audio arrived
     private TimeSpan _audio;   // audio received since
     private int _remainder;    // bytes of a partial frame carried to the next message
     private ValueTask _send;
     private TimeSpan _wait;
+
+    /// <summary>The clock the intake's timestamps are of.</summary>
+    protected TimeProvider Time => time;
 
     /// <summary>True once a take returned false, until <see cref="CatchUpAsync"/>.</summary>
     public bool Behind { get; private set; }

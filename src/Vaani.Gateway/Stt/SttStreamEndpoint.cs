@@ -158,27 +158,18 @@ internal sealed class SttStreamEndpoint(IEngineRouter router, ISessionGuard guar
     private async Task<ReceiveOutcome> ReceiveLoopAsync(ClientSocket client, SttStreamSession session, AudioFormat format)
     {
         using var buffer = new MessageBuffer(); // holds an array only while a message is being handled
-        var intake = new AudioIntake(options.RealtimeBurst, time);
         var ct = client.Aborted;
-        long lastActivity = time.GetTimestamp();
+        var intake = new StreamIntake(session, format, options.RealtimeBurst, time, ct);
         using var idle = ticker.Register(now =>
         {
-            if (time.GetElapsedTime(Volatile.Read(ref lastActivity), now) > options.IdleTimeout)
+            if (time.GetElapsedTime(intake.LastActivity, now) > options.IdleTimeout)
                 _ = client.CloseWithErrorAsync(CloseCodes.BadInput, "idle_timeout", $"no audio or keepalive for {options.IdleTimeout.TotalSeconds:0} s", options.FlushTimeout);
         });
 
         // One audio message: here, or on the event loop as it arrives (HandleBinaryInline), where it
         // costs no resumption of this method. False: the session is full or the client is ahead
         // of real time, and this method awaits that before reading on (AudioIntake).
-        bool TakeAudio(ReadOnlyMemory<byte> payload)
-        {
-            long now = time.GetTimestamp();
-            Volatile.Write(ref lastActivity, now);
-            if (payload.IsEmpty) return true;
-            return intake.Take(session.SendAudioAsync(payload, now, ct), payload.Length, format, now);
-        }
-
-        client.HandleBinaryInline(TakeAudio);
+        client.HandleBinaryInline(intake.TakeAudio);
         try
         {
             while (true)
@@ -190,11 +181,11 @@ internal sealed class SttStreamEndpoint(IEngineRouter router, ISessionGuard guar
                 {
                     // Behind: the audio was taken (on the loop, which then completed this receive with
                     // an empty message, or just here) and what it left is awaited first.
-                    if (!intake.Behind && TakeAudio(payload)) continue;
+                    if (!intake.Behind && intake.TakeAudio(payload)) continue;
                     await intake.CatchUpAsync(ct);
                     continue;
                 }
-                Volatile.Write(ref lastActivity, time.GetTimestamp());
+                intake.Touch(time.GetTimestamp());
                 switch (ParseControl(payload.Span))
                 {
                     case "keepalive": break;
@@ -222,6 +213,40 @@ internal sealed class SttStreamEndpoint(IEngineRouter router, ISessionGuard guar
         finally
         {
             client.HandleBinaryInline(null);
+        }
+    }
+
+    /// <summary>
+    /// One stream's intake with everything its frame handler touches, in one object: taking a frame
+    /// on the event loop reads this and the session, where a closure would add itself and the
+    /// endpoint (each another cache line, often another page, to load per frame).
+    /// </summary>
+    private sealed class StreamIntake : AudioIntake
+    {
+        private readonly SttStreamSession _session;
+        private readonly AudioFormat _format;
+        private readonly CancellationToken _ct;
+        private long _lastActivity;
+
+        public StreamIntake(SttStreamSession session, AudioFormat format, TimeSpan burst, TimeProvider time, CancellationToken ct)
+            : base(burst, time)
+        {
+            (_session, _format, _ct) = (session, format, ct);
+            _lastActivity = time.GetTimestamp();
+        }
+
+        /// <summary>When the client last sent audio or a control message (a timestamp of the intake's clock).</summary>
+        public long LastActivity => Volatile.Read(ref _lastActivity);
+
+        public void Touch(long now) => Volatile.Write(ref _lastActivity, now);
+
+        /// <summary>Takes one audio message (see <see cref="AudioIntake.Take"/>).</summary>
+        public bool TakeAudio(ReadOnlyMemory<byte> payload)
+        {
+            long now = Time.GetTimestamp();
+            Touch(now);
+            if (payload.IsEmpty) return true;
+            return Take(_session.SendAudioAsync(payload, now, _ct), payload.Length, _format, now);
         }
     }
 

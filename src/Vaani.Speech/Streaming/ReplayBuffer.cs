@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Vaani.Speech.Streaming;
@@ -8,9 +7,9 @@ namespace Vaani.Speech.Streaming;
 /// worker. Positions are byte offsets on the session's engine-format timeline. Memory grows with the
 /// audio actually held (8 KiB segments from a <see cref="ReplaySegmentPool"/>) and never beyond
 /// <see cref="Capacity"/>, so an idle session costs nothing here. Not thread-safe: the session calls
-/// it under its lock.
+/// it under its lock. Dispose it: the segment being written is pinned until it is full, trimmed or disposed.
 /// </summary>
-internal sealed class ReplayBuffer : IDisposable
+internal sealed unsafe class ReplayBuffer : IDisposable
 {
     private const int SegmentSize = ReplaySegmentPool.SegmentSize;
     private readonly ReplaySegmentPool _pool;
@@ -18,6 +17,8 @@ internal sealed class ReplayBuffer : IDisposable
     private int _headOffset;     // bytes of the first segment already trimmed
     private int _tailFill = SegmentSize; // bytes used in the last segment (full when no segment)
     private byte[]? _tail;               // the last segment (a Queue cannot index its end)
+    private GCHandle _tailPin;           // pins _tail while it is written through _tailData
+    private byte* _tailData;             // _tail's first byte
 
     public ReplayBuffer(int capacityBytes)
         : this(capacityBytes, ReplaySegmentPool.Shared)
@@ -52,18 +53,29 @@ internal sealed class ReplayBuffer : IDisposable
         {
             if (_tailFill == SegmentSize)
             {
-                _tail = _pool.Rent();
-                _segments.Enqueue(_tail);
+                SetTail(_pool.Rent());
+                _segments.Enqueue(_tail!);
                 _tailFill = 0;
             }
             int n = Math.Min(data.Length, SegmentSize - _tailFill);
-            // Every segment is SegmentSize long and _tailFill + n stays within it: written without a
-            // bounds check, which would read the segment's header (a page of its own, for most of
-            // the segment) once per audio frame.
-            data[..n].CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_tail!), _tailFill), n));
+            // Written through the pinned segment's address, which touches only the bytes written: a
+            // span over the array would read its header first (a page of its own for most of the
+            // segment, and another miss, once per audio frame). Every segment is SegmentSize long.
+            data[..n].CopyTo(new Span<byte>(_tailData + _tailFill, n));
             _tailFill += n;
             data = data[n..];
         }
+    }
+
+    /// <summary>Makes <paramref name="segment"/> the one written to, pinned while it is; null: none.</summary>
+    private void SetTail(byte[]? segment)
+    {
+        if (_tailPin.IsAllocated) _tailPin.Free();
+        _tail = segment;
+        _tailData = null;
+        if (segment is null) return;
+        _tailPin = GCHandle.Alloc(segment, GCHandleType.Pinned);
+        _tailData = (byte*)_tailPin.AddrOfPinnedObject();
     }
 
     /// <summary>Drops everything before <paramref name="position"/> (a final result's end).</summary>
@@ -79,7 +91,7 @@ internal sealed class ReplayBuffer : IDisposable
             if (_headOffset < used) break;
             _headOffset -= used;
             _pool.Return(_segments.Dequeue());
-            if (_segments.Count == 0) { _tail = null; _tailFill = SegmentSize; _headOffset = 0; }
+            if (_segments.Count == 0) { SetTail(null); _tailFill = SegmentSize; _headOffset = 0; }
         }
     }
 
@@ -118,8 +130,8 @@ internal sealed class ReplayBuffer : IDisposable
 
     public void Dispose()
     {
+        SetTail(null);
         while (_segments.Count > 0) _pool.Return(_segments.Dequeue());
-        _tail = null;
         _tailFill = SegmentSize;
         _headOffset = 0;
         Count = 0;
