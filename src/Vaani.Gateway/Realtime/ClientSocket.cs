@@ -195,7 +195,6 @@ public sealed class ClientSocket : IAsyncDisposable
         private readonly DirectWebSocket _socket;
         private readonly Action _onReadable;
         private ManualResetValueTaskSourceCore<Received> _core; // continuations run inline: on the loop
-        private ValueTask _wait;
         private MessageBuffer? _buffer;
         private int _maxBytes, _maxTextBytes;
         private CancellationToken _ct;
@@ -233,7 +232,6 @@ public sealed class ClientSocket : IAsyncDisposable
         {
             try
             {
-                LoopWait.Observe(ref _wait);
                 while (true)
                 {
                     switch (Run(out var message))
@@ -276,8 +274,8 @@ public sealed class ClientSocket : IAsyncDisposable
                     return Progress.Done;
                 }
                 if (step == DirectWebSocket.ReceiveStep.Other) return Progress.General;
-                if (!LoopWait.Completed(_socket.WaitForDataAsync(), ref _wait, _onReadable))
-                    return Progress.Waiting;
+                if (_socket.TryArmForData(_onReadable))
+                    return Progress.Waiting; // OnReadable runs when the socket has data
             }
         }
 

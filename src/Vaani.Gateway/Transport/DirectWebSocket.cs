@@ -135,7 +135,7 @@ internal sealed class DirectWebSocket : WebSocket
     {
         /// <summary>A whole message is in the buffer.</summary>
         Message,
-        /// <summary>The socket is empty: await <see cref="WaitForDataAsync"/>, then call again.</summary>
+        /// <summary>The socket is empty: arm <see cref="TryArmForData"/>, then call again.</summary>
         Wait,
         /// <summary>
         /// Something other than data frames within the limit comes next (a control frame, a protocol
@@ -226,14 +226,15 @@ internal sealed class DirectWebSocket : WebSocket
     }
 
     /// <summary>
-    /// After <see cref="ReceiveStep.Wait"/>: completes on the loop's thread once the socket may have
-    /// data, or has been aborted or closed. Takes no token and allocates nothing: the caller makes
-    /// cancellation abort the socket (<see cref="Abort"/>), which ends the wait.
+    /// After <see cref="ReceiveStep.Wait"/>: false when data may have come meanwhile (call again now);
+    /// true when <paramref name="handler"/> will run on the loop's thread once the socket may have
+    /// data, or has been aborted or closed (<see cref="SocketWatch.TryArmReadable"/>). Takes no
+    /// token: the caller makes cancellation abort the socket (<see cref="Abort"/>), which ends the wait.
     /// </summary>
-    internal ValueTask WaitForDataAsync()
+    internal bool TryArmForData(Action handler)
     {
         _drained = false;
-        return _watch.WaitReadableAsync();
+        return _watch.TryArmReadable(handler);
     }
 
     /// <summary>One non-blocking receive into the receive buffer; false when the socket has nothing now.</summary>

@@ -120,6 +120,20 @@ internal sealed class UnpolledSocketStream : Stream, Protocol.INonBlockingStream
         return ValueTask.CompletedTask;
     }
 
+    /// <summary>
+    /// The callback form of <see cref="WaitReadableAsync"/> for a reader on the loop: false when the
+    /// socket may have data now (receive again; without a loop, after blocking in poll(2) until it
+    /// may); true when <paramref name="handler"/> will run on the loop's thread once it may, or once
+    /// the stream is disposed (<see cref="SocketWatch.TryArmReadable"/>).
+    /// </summary>
+    internal bool TryArmReadable(Action handler)
+    {
+        _drained = false;
+        if (_watch is not null) return _watch.TryArmReadable(handler);
+        while (!_disposed && !_socket.Poll(PollSliceMicroseconds, SelectMode.SelectRead)) { }
+        return false;
+    }
+
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 

@@ -25,7 +25,6 @@ public sealed class WorkerConnection : IAsyncDisposable
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ITimer _heartbeat;
     private readonly Action _onReadable;
-    private ValueTask _readWait; // the socket wait the read loop registered itself on
     private long _lastReceived;
     private long _nextChannel;
     private long _pingNonce;
@@ -226,7 +225,6 @@ public sealed class WorkerConnection : IAsyncDisposable
     {
         try
         {
-            LoopWait.Observe(ref _readWait); // the wait this call continues, if any
             while (true)
             {
                 while (_reader.TryRead(out var frame))
@@ -245,7 +243,7 @@ public sealed class WorkerConnection : IAsyncDisposable
                     _reader.EndOfStream();
                     break;
                 }
-                if (!LoopWait.Completed(_stream.WaitReadableAsync(), ref _readWait, _onReadable))
+                if (_stream.TryArmReadable(_onReadable))
                     return; // runs again when the socket is readable
             }
             Fail(Lost("the worker closed the connection"));

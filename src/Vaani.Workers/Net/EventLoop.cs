@@ -477,6 +477,17 @@ public sealed class SocketWatch : IDisposable
     /// <summary>Completes once the socket may have something to read (or has ended).</summary>
     public ValueTask WaitReadableAsync() => _read.WaitAsync();
 
+    /// <summary>
+    /// The callback form of <see cref="WaitReadableAsync"/>, for a plain method on the loop that reads
+    /// until the socket is empty and then arms itself: false when the socket may have become readable
+    /// since the last wait began (read again now; nothing is armed); true when
+    /// <paramref name="handler"/> will run once, when it may, on the loop's thread (or on the thread
+    /// that calls <see cref="WakeReader"/> or <see cref="Dispose"/>). Nothing is allocated or captured,
+    /// and no task machinery runs between the event and the handler. The same rule holds: one wait
+    /// (armed or awaited) per direction at a time.
+    /// </summary>
+    public bool TryArmReadable(Action handler) => _read.TryArm(handler);
+
     /// <summary>Completes once the socket may take more bytes (or has ended). Only for sockets watched for writes.</summary>
     public ValueTask WaitWritableAsync() => _write.WaitAsync();
 
@@ -507,24 +518,42 @@ public sealed class SocketWatch : IDisposable
         _write.Close();
     }
 
-    /// <summary>One direction's readiness: a single reusable wait, never lost between a failed call and the wait.</summary>
+    /// <summary>
+    /// One direction's readiness: a single reusable wait, never lost between a failed call and the
+    /// wait. A wait is either awaited (<see cref="WaitAsync"/>) or armed with a handler
+    /// (<see cref="TryArm"/>); what ends it completes the one or calls the other.
+    /// </summary>
     private sealed class Readiness : IValueTaskSource
     {
         private const int Idle = 0, Signalled = 1, Waiting = 2, Closed = 3;
         private int _state;
+        private Action? _handler; // the armed wait's; null while a wait is awaited
         private ManualResetValueTaskSourceCore<bool> _core; // continuations run where the wait completes: the loop
 
         public ValueTask WaitAsync()
         {
-            if (Interlocked.CompareExchange(ref _state, Idle, Signalled) is Signalled or Closed) return ValueTask.CompletedTask;
+            _handler = null;
             _core.Reset();
+            return Begin() ? new ValueTask(this, _core.Version) : ValueTask.CompletedTask;
+        }
+
+        public bool TryArm(Action handler)
+        {
+            _handler = handler; // before the wait is visible: whoever ends it reads it after
+            return Begin();
+        }
+
+        /// <summary>Starts waiting; false when readiness came since the last wait (consumed now) or the direction ended.</summary>
+        private bool Begin()
+        {
+            if (Interlocked.CompareExchange(ref _state, Idle, Signalled) is Signalled or Closed) return false;
             if (Interlocked.CompareExchange(ref _state, Waiting, Idle) != Idle)
             {
                 // Signalled (or closed) between the two steps.
                 Interlocked.CompareExchange(ref _state, Idle, Signalled);
-                return ValueTask.CompletedTask;
+                return false;
             }
-            return new ValueTask(this, _core.Version);
+            return true;
         }
 
         public void Signal()
@@ -535,7 +564,7 @@ public sealed class SocketWatch : IDisposable
                 {
                     case Waiting:
                         if (Interlocked.CompareExchange(ref _state, Idle, Waiting) != Waiting) continue;
-                        _core.SetResult(true);
+                        End();
                         return;
                     case Idle:
                         if (Interlocked.CompareExchange(ref _state, Signalled, Idle) != Idle) continue;
@@ -548,7 +577,21 @@ public sealed class SocketWatch : IDisposable
 
         public void Close()
         {
-            if (Interlocked.Exchange(ref _state, Closed) == Waiting) _core.SetResult(true);
+            if (Interlocked.Exchange(ref _state, Closed) == Waiting) End();
+        }
+
+        /// <summary>Ends the wait this thread took from Waiting: calls its handler or completes its task.</summary>
+        private void End()
+        {
+            if (_handler is { } handler)
+            {
+                _handler = null;
+                handler();
+            }
+            else
+            {
+                _core.SetResult(true);
+            }
         }
 
         public void GetResult(short token) => _core.GetResult(token);

@@ -123,6 +123,66 @@ public sealed class EventLoopTests : IDisposable
     }
 
     [Fact]
+    public async Task TryArmReadable_HandlerRunsOnceOnTheLoop_WhenThePeerSends()
+    {
+        using var pair = new Pair();
+        var (watched, peer) = (pair.Watched, pair.Peer);
+        using var watch = _loop.Watch(watched, writes: false);
+        var buffer = new byte[64];
+        ReceiveNow(watched, buffer, out var status);
+        Assert.Equal(SocketError.WouldBlock, status);
+
+        int runs = 0;
+        var ran = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        void Handler()
+        {
+            Interlocked.Increment(ref runs);
+            ran.TrySetResult(_loop.IsOnLoop);
+        }
+
+        Assert.True(watch.TryArmReadable(Handler));
+        await Task.Delay(100);
+        Assert.Equal(0, Volatile.Read(ref runs)); // nothing to read, nothing run
+        peer.Send("hello"u8);
+        Assert.True(await ran.Task.WaitAsync(Timeout), "the handler did not run on the loop's thread");
+        Assert.Equal(5, ReceiveNow(watched, buffer, out _));
+        // One run per arming: more data with no new arming runs nothing, and is not lost either.
+        peer.Send("again"u8);
+        await Task.Delay(200);
+        Assert.Equal(1, Volatile.Read(ref runs));
+        Assert.False(watch.TryArmReadable(Handler)); // readiness came meanwhile: read now
+        Assert.Equal(5, ReceiveNow(watched, buffer, out _));
+    }
+
+    [Fact]
+    public async Task TryArmReadable_AnEdgeBeforeArming_SaysReadNow_AndWakeAndDisposeRunTheHandler()
+    {
+        using var pair = new Pair();
+        var (watched, peer) = (pair.Watched, pair.Peer);
+        var watch = _loop.Watch(watched, writes: false);
+        var buffer = new byte[64];
+        // Data arrives while nobody is armed: arming reports it instead of waiting for an edge that came.
+        peer.Send("early"u8);
+        await watch.WaitReadableAsync().AsTask().WaitAsync(Timeout); // the edge has been seen by the loop
+        peer.Send("x"u8);
+        await Task.Delay(200);
+        Assert.False(watch.TryArmReadable(() => Assert.Fail("armed although readiness was pending")));
+        Assert.Equal(6, ReceiveNow(watched, buffer, out _));
+
+        int woken = 0;
+        Assert.True(watch.TryArmReadable(() => woken++));
+        watch.WakeReader(); // runs the handler on this thread
+        Assert.Equal(1, woken);
+
+        Assert.True(watch.TryArmReadable(() => woken++));
+        watch.Dispose();
+        Assert.Equal(2, woken);
+        // After disposal nothing is armed any more: the owner reads now and sees the state.
+        Assert.False(watch.TryArmReadable(() => woken++));
+        Assert.Equal(2, woken);
+    }
+
+    [Fact]
     public async Task WakeReader_AndDispose_EndAPendingWaitWithoutData()
     {
         using var pair = new Pair();
