@@ -452,11 +452,13 @@ public sealed class EventLoopTimeProvider(EventLoop loop) : TimeProvider
 /// Waits take no cancellation token: to end one, shut the socket down (the wait completes and the
 /// next call reports the end) or call <see cref="WakeReader"/>.
 /// </summary>
-public sealed class SocketWatch : IDisposable
+public sealed class SocketWatch : IDisposable, IValueTaskSource
 {
     private readonly EventLoop _loop;
-    private readonly Readiness _read = new();
-    private readonly Readiness _write = new();
+    // The read wait lives in this object (its awaited form completes through this object), so an
+    // event for a reader loads one object, not two; writes wait rarely and keep one of their own.
+    private Readiness _read;
+    private readonly WriteWait _write = new();
     private int _disposed;
 
     internal SocketWatch(EventLoop loop, Socket socket, ulong id)
@@ -475,7 +477,7 @@ public sealed class SocketWatch : IDisposable
     public EventLoop Loop => _loop;
 
     /// <summary>Completes once the socket may have something to read (or has ended).</summary>
-    public ValueTask WaitReadableAsync() => _read.WaitAsync();
+    public ValueTask WaitReadableAsync() => _read.WaitAsync(this);
 
     /// <summary>
     /// The callback form of <see cref="WaitReadableAsync"/>, for a plain method on the loop that reads
@@ -489,7 +491,7 @@ public sealed class SocketWatch : IDisposable
     public bool TryArmReadable(Action handler) => _read.TryArm(handler);
 
     /// <summary>Completes once the socket may take more bytes (or has ended). Only for sockets watched for writes.</summary>
-    public ValueTask WaitWritableAsync() => _write.WaitAsync();
+    public ValueTask WaitWritableAsync() => _write.State.WaitAsync(_write);
 
     /// <summary>Completes the pending read wait (or the next one) without an event, so its owner looks at its own state again.</summary>
     public void WakeReader() => _read.Signal();
@@ -505,8 +507,8 @@ public sealed class SocketWatch : IDisposable
     {
         if (readEnded) _read.Close();
         else if (readable) _read.Signal();
-        if (writeEnded) _write.Close();
-        else if (writable) _write.Signal();
+        if (writeEnded) _write.State.Close();
+        else if (writable) _write.State.Signal();
     }
 
     /// <summary>Stops watching (the socket stays open); pending waits complete.</summary>
@@ -515,7 +517,7 @@ public sealed class SocketWatch : IDisposable
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         _loop.Forget(this);
         _read.Close();
-        _write.Close();
+        _write.State.Close();
     }
 
     /// <summary>
@@ -523,18 +525,19 @@ public sealed class SocketWatch : IDisposable
     /// wait. A wait is either awaited (<see cref="WaitAsync"/>) or armed with a handler
     /// (<see cref="TryArm"/>); what ends it completes the one or calls the other.
     /// </summary>
-    private sealed class Readiness : IValueTaskSource
+    private struct Readiness
     {
         private const int Idle = 0, Signalled = 1, Waiting = 2, Closed = 3;
         private int _state;
         private Action? _handler; // the armed wait's; null while a wait is awaited
         private ManualResetValueTaskSourceCore<bool> _core; // continuations run where the wait completes: the loop
 
-        public ValueTask WaitAsync()
+        /// <summary>Awaits the wait; <paramref name="source"/> is the object holding this readiness, which completes it.</summary>
+        public ValueTask WaitAsync(IValueTaskSource source)
         {
             _handler = null;
             _core.Reset();
-            return Begin() ? new ValueTask(this, _core.Version) : ValueTask.CompletedTask;
+            return Begin() ? new ValueTask(source, _core.Version) : ValueTask.CompletedTask;
         }
 
         public bool TryArm(Action handler)
@@ -596,9 +599,30 @@ public sealed class SocketWatch : IDisposable
 
         public void GetResult(short token) => _core.GetResult(token);
 
-        public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
+        public readonly ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
 
         public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
             _core.OnCompleted(continuation, state, token, flags);
+    }
+
+    // The read wait's awaited form.
+    void IValueTaskSource.GetResult(short token) => _read.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => _read.GetStatus(token);
+
+    void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _read.OnCompleted(continuation, state, token, flags);
+
+    /// <summary>The write direction's wait.</summary>
+    private sealed class WriteWait : IValueTaskSource
+    {
+        public Readiness State;
+
+        public void GetResult(short token) => State.GetResult(token);
+
+        public ValueTaskSourceStatus GetStatus(short token) => State.GetStatus(token);
+
+        public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+            State.OnCompleted(continuation, state, token, flags);
     }
 }
