@@ -21,6 +21,16 @@ public class AudioIntake(TimeSpan burst, TimeProvider time)
     private int _remainder;    // bytes of a partial frame carried to the next message
     private ValueTask _send;
     private TimeSpan _wait;
+    private readonly int _bytesPerFrame;  // of the format given at construction; 0: none given
+    private readonly int _bytesPerSecond;
+
+    /// <summary>An intake for audio of <paramref name="format"/> only (<see cref="Take(ValueTask, int, long)"/>): its sizes are read once, here.</summary>
+    public AudioIntake(TimeSpan burst, TimeProvider time, AudioFormat format)
+        : this(burst, time)
+    {
+        if (!format.IsFixedSize) throw new ArgumentException($"{format} has no fixed byte rate", nameof(format));
+        (_bytesPerFrame, _bytesPerSecond) = (format.BytesPerFrame, format.BytesPerSecond);
+    }
 
     /// <summary>The clock the intake's timestamps are of.</summary>
     protected TimeProvider Time => time;
@@ -41,6 +51,18 @@ public class AudioIntake(TimeSpan burst, TimeProvider time)
         int frame = format.BytesPerFrame;
         _remainder = (int)(total % frame);
         return Take(send, format.DurationOf(total - _remainder), timestamp);
+    }
+
+    /// <summary>
+    /// <see cref="Take(ValueTask, int, AudioFormat, long)"/> for the format this intake was made
+    /// with: per message it reads only the intake itself, not the format.
+    /// </summary>
+    public bool Take(ValueTask send, int bytes, long timestamp)
+    {
+        if (_bytesPerFrame == 0) throw new InvalidOperationException("this intake was made without a format: pass the message's");
+        long total = _remainder + (long)bytes;
+        _remainder = (int)(total % _bytesPerFrame);
+        return Take(send, TimeSpan.FromTicks((total - _remainder) * TimeSpan.TicksPerSecond / _bytesPerSecond), timestamp);
     }
 
     private bool Take(ValueTask send, TimeSpan duration, long timestamp)

@@ -215,6 +215,9 @@ public sealed class ClientSocket : IAsyncDisposable
             _core.Reset(); // before a wait is registered: it may complete at once
             try
             {
+                // Checked once per receive, not per message read on the loop: the token this path
+                // takes is the connection's, whose cancellation aborts the socket, which ends it there.
+                ct.ThrowIfCancellationRequested();
                 return Run(out var message) switch
                 {
                     Progress.Done => new ValueTask<Received>(message),
@@ -266,7 +269,6 @@ public sealed class ClientSocket : IAsyncDisposable
             message = null;
             while (true)
             {
-                _ct.ThrowIfCancellationRequested();
                 var step = _socket.TryReceiveMessage(_buffer!, _maxBytes, _maxTextBytes, out var type);
                 if (step == DirectWebSocket.ReceiveStep.Message)
                 {

@@ -224,14 +224,13 @@ internal sealed class SttStreamEndpoint(IEngineRouter router, ISessionGuard guar
     private sealed class StreamIntake : AudioIntake
     {
         private readonly SttStreamSession _session;
-        private readonly AudioFormat _format;
         private readonly CancellationToken _ct;
         private long _lastActivity;
 
         public StreamIntake(SttStreamSession session, AudioFormat format, TimeSpan burst, TimeProvider time, CancellationToken ct)
-            : base(burst, time)
+            : base(burst, time, format)
         {
-            (_session, _format, _ct) = (session, format, ct);
+            (_session, _ct) = (session, ct);
             _lastActivity = time.GetTimestamp();
         }
 
@@ -246,7 +245,7 @@ internal sealed class SttStreamEndpoint(IEngineRouter router, ISessionGuard guar
             long now = Time.GetTimestamp();
             Touch(now);
             if (payload.IsEmpty) return true;
-            return Take(_session.SendAudioAsync(payload, now, _ct), payload.Length, _format, now);
+            return Take(_session.SendAudioAsync(payload, now, _ct), payload.Length, now);
         }
     }
 

@@ -89,4 +89,26 @@ public sealed class AudioIntakeTests
         var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => intake.CatchUpAsync(CancellationToken.None).AsTask());
         Assert.Equal("session failed", ex.Message);
     }
+
+    [Theory]
+    [InlineData(3)]   // messages ending inside a sample
+    [InlineData(640)] // 20 ms frames
+    public async Task Take_BoundToItsFormat_CountsAsThePerMessageForm(int chunk)
+    {
+        // The same 0.5 s as above through an intake made for the format: exactly at the burst, then
+        // 20 ms more is 20 ms too early.
+        var intake = new AudioIntake(Burst, _time, Pcm16k);
+        for (int sent = 0; sent < 16_000; sent += chunk)
+            Assert.True(intake.Take(ValueTask.CompletedTask, Math.Min(chunk, 16_000 - sent), _time.GetTimestamp()));
+        Assert.False(intake.Take(ValueTask.CompletedTask, Bytes(20), _time.GetTimestamp()));
+        await CatchUpTakesAsync(intake, TimeSpan.FromMilliseconds(20));
+    }
+
+    [Fact]
+    public void Take_BoundFormWithoutAFormat_Throws()
+    {
+        var intake = new AudioIntake(Burst, _time);
+        Assert.Throws<InvalidOperationException>(() => intake.Take(ValueTask.CompletedTask, 640, _time.GetTimestamp()));
+        Assert.Throws<ArgumentException>(() => new AudioIntake(Burst, _time, new AudioFormat(AudioEncoding.Opus, 48000, 1)));
+    }
 }
