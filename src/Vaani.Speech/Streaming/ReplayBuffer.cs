@@ -61,7 +61,8 @@ internal sealed unsafe class ReplayBuffer : IDisposable
             // Written through the pinned segment's address, which touches only the bytes written: a
             // span over the array would read its header first (a page of its own for most of the
             // segment, and another miss, once per audio frame). Every segment is SegmentSize long.
-            data[..n].CopyTo(new Span<byte>(_tailData + _tailFill, n));
+            // Replay audio is read back only after a worker is lost: streamed past the cache.
+            StreamingCopy.Copy(data[..n], _tailData + _tailFill);
             _tailFill += n;
             data = data[n..];
         }
