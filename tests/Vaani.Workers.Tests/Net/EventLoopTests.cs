@@ -39,6 +39,13 @@ public sealed class EventLoopTests : IDisposable
     private static int ReceiveNow(Socket socket, byte[] buffer, out SocketError status) =>
         socket.Receive(buffer, 0, buffer.Length, SocketFlags.None, out status);
 
+    /// <summary>Asserts that <paramref name="socket"/> has nothing to read now (a receive would block).</summary>
+    private static void AssertEmpty(Socket socket, byte[] buffer)
+    {
+        ReceiveNow(socket, buffer, out var status);
+        Assert.Equal(SocketError.WouldBlock, status);
+    }
+
     [Fact]
     public async Task WaitReadable_CompletesOnTheLoopThread_OnceThePeerSends()
     {
@@ -46,14 +53,13 @@ public sealed class EventLoopTests : IDisposable
         var (watched, peer) = (pair.Watched, pair.Peer);
         using var watch = _loop.Watch(watched, writes: false);
         var buffer = new byte[64];
-        ReceiveNow(watched, buffer, out var status);
-        Assert.Equal(SocketError.WouldBlock, status);
+        AssertEmpty(watched, buffer);
 
         var wait = WaitThenReportThreadAsync(watch);
         Assert.False(wait.IsCompleted);
         peer.Send("hello"u8);
         Assert.True(await wait.WaitAsync(Timeout), "the continuation did not run on the loop's thread");
-        Assert.Equal(5, ReceiveNow(watched, buffer, out status));
+        Assert.Equal(5, ReceiveNow(watched, buffer, out var status));
         Assert.Equal(SocketError.Success, status);
     }
 
@@ -112,8 +118,7 @@ public sealed class EventLoopTests : IDisposable
         Assert.Equal(5, ReceiveNow(watched, buffer, out _));
 
         // The socket is empty and no edge is pending: a wait stays pending until new data comes.
-        ReceiveNow(watched, buffer, out var status);
-        Assert.Equal(SocketError.WouldBlock, status);
+        AssertEmpty(watched, buffer);
         var wait = watch.WaitReadableAsync().AsTask();
         await Task.Delay(200);
         Assert.False(wait.IsCompleted, "a wait completed with no new data and no pending edge");
@@ -129,8 +134,7 @@ public sealed class EventLoopTests : IDisposable
         var (watched, peer) = (pair.Watched, pair.Peer);
         using var watch = _loop.Watch(watched, writes: false);
         var buffer = new byte[64];
-        ReceiveNow(watched, buffer, out var status);
-        Assert.Equal(SocketError.WouldBlock, status);
+        AssertEmpty(watched, buffer);
 
         int runs = 0;
         var ran = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
