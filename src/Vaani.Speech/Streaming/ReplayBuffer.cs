@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace Vaani.Speech.Streaming;
 
 /// <summary>
@@ -7,18 +5,16 @@ namespace Vaani.Speech.Streaming;
 /// worker. Positions are byte offsets on the session's engine-format timeline. Memory grows with the
 /// audio actually held (8 KiB segments from a <see cref="ReplaySegmentPool"/>) and never beyond
 /// <see cref="Capacity"/>, so an idle session costs nothing here. Not thread-safe: the session calls
-/// it under its lock. Dispose it: the segment being written is pinned until it is full, trimmed or disposed.
+/// it under its lock; dispose it to give its segments back.
 /// </summary>
 internal sealed unsafe class ReplayBuffer : IDisposable
 {
     private const int SegmentSize = ReplaySegmentPool.SegmentSize;
     private readonly ReplaySegmentPool _pool;
-    private readonly Queue<byte[]> _segments = new();
+    private readonly Queue<ReplaySegment> _segments = new();
     private int _headOffset;     // bytes of the first segment already trimmed
     private int _tailFill = SegmentSize; // bytes used in the last segment (full when no segment)
-    private byte[]? _tail;               // the last segment (a Queue cannot index its end)
-    private GCHandle _tailPin;           // pins _tail while it is written through _tailData
-    private byte* _tailData;             // _tail's first byte
+    private byte* _tailData;             // the last segment's first byte (a Queue cannot index its end)
 
     public ReplayBuffer(int capacityBytes)
         : this(capacityBytes, ReplaySegmentPool.Shared)
@@ -53,30 +49,20 @@ internal sealed unsafe class ReplayBuffer : IDisposable
         {
             if (_tailFill == SegmentSize)
             {
-                SetTail(_pool.Rent());
-                _segments.Enqueue(_tail!);
+                var segment = _pool.Rent();
+                _segments.Enqueue(segment);
+                _tailData = segment.Data;
                 _tailFill = 0;
             }
             int n = Math.Min(data.Length, SegmentSize - _tailFill);
-            // Written through the pinned segment's address, which touches only the bytes written: a
-            // span over the array would read its header first (a page of its own for most of the
-            // segment, and another miss, once per audio frame). Every segment is SegmentSize long.
-            // Replay audio is read back only after a worker is lost: streamed past the cache.
+            // Written through the segment's address (it never moves), which touches only the bytes
+            // written: a span over the array would read its header first (a page of its own for most
+            // of the segment, and another miss, once per audio frame). Replay audio is read back only
+            // after a worker is lost: streamed past the cache.
             StreamingCopy.Copy(data[..n], _tailData + _tailFill);
             _tailFill += n;
             data = data[n..];
         }
-    }
-
-    /// <summary>Makes <paramref name="segment"/> the one written to, pinned while it is; null: none.</summary>
-    private void SetTail(byte[]? segment)
-    {
-        if (_tailPin.IsAllocated) _tailPin.Free();
-        _tail = segment;
-        _tailData = null;
-        if (segment is null) return;
-        _tailPin = GCHandle.Alloc(segment, GCHandleType.Pinned);
-        _tailData = (byte*)_tailPin.AddrOfPinnedObject();
     }
 
     /// <summary>Drops everything before <paramref name="position"/> (a final result's end).</summary>
@@ -92,7 +78,7 @@ internal sealed unsafe class ReplayBuffer : IDisposable
             if (_headOffset < used) break;
             _headOffset -= used;
             _pool.Return(_segments.Dequeue());
-            if (_segments.Count == 0) { SetTail(null); _tailFill = SegmentSize; _headOffset = 0; }
+            if (_segments.Count == 0) { _tailData = null; _tailFill = SegmentSize; _headOffset = 0; }
         }
     }
 
@@ -114,7 +100,7 @@ internal sealed unsafe class ReplayBuffer : IDisposable
             index++;
             if (skip >= used) { skip -= used; continue; }
             int n = Math.Min(used - (int)skip, destination.Length - written);
-            segment.AsSpan((int)skip, n).CopyTo(destination[written..]);
+            segment.Array.AsSpan((int)skip, n).CopyTo(destination[written..]);
             written += n;
             skip = 0;
         }
@@ -131,7 +117,7 @@ internal sealed unsafe class ReplayBuffer : IDisposable
 
     public void Dispose()
     {
-        SetTail(null);
+        _tailData = null;
         while (_segments.Count > 0) _pool.Return(_segments.Dequeue());
         _tailFill = SegmentSize;
         _headOffset = 0;

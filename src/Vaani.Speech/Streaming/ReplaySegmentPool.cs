@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace Vaani.Speech.Streaming;
 
 /// <summary>
@@ -29,7 +32,7 @@ internal sealed class ReplaySegmentPool
 
     // Taken once per segment (every 8 KiB of audio), never per frame.
     private readonly Lock _gate = new();
-    private readonly byte[]?[] _spare;
+    private readonly ReplaySegment[] _spare;
     private readonly TimeProvider _time;
     private readonly long _windowTicks;
     private int _count;
@@ -52,7 +55,7 @@ internal sealed class ReplaySegmentPool
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(window, TimeSpan.Zero);
         BaseCapacity = baseCapacity;
         Window = window;
-        _spare = new byte[maxCapacity][];
+        _spare = new ReplaySegment[maxCapacity];
         _time = time;
         _windowTicks = (long)(window.TotalSeconds * time.TimestampFrequency);
         _windowEnd = time.GetTimestamp() + _windowTicks;
@@ -76,7 +79,7 @@ internal sealed class ReplaySegmentPool
     }
 
     /// <summary>A spare segment, or a new one; its contents are unspecified.</summary>
-    public byte[] Rent()
+    public ReplaySegment Rent()
     {
         lock (_gate)
         {
@@ -85,19 +88,18 @@ internal sealed class ReplaySegmentPool
             if (_inUse > _peak) _peak = _inUse;
             if (_count > 0)
             {
-                var segment = _spare[--_count]!;
-                _spare[_count] = null;
+                var segment = _spare[--_count];
+                _spare[_count] = default;
                 return segment;
             }
         }
-        return GC.AllocateUninitializedArray<byte>(SegmentSize, pinned: true);
+        return ReplaySegment.Allocate();
     }
 
-    /// <summary>Keeps <paramref name="segment"/> for reuse while the pool has room.</summary>
-    public void Return(byte[] segment)
+    /// <summary>Keeps <paramref name="segment"/> (one this pool rented) for reuse while the pool has room.</summary>
+    public void Return(ReplaySegment segment)
     {
-        if (segment.Length != SegmentSize)
-            throw new ArgumentException($"a replay segment is {SegmentSize} bytes, not {segment.Length}", nameof(segment));
+        if (segment.Array is null) throw new ArgumentException("not a rented segment", nameof(segment));
         lock (_gate)
         {
             Roll();
@@ -126,6 +128,30 @@ internal sealed class ReplaySegmentPool
         _windowEnd = now + _windowTicks;
         int limit = Limit();
         while (_count > limit)
-            _spare[--_count] = null; // left to the collector
+            _spare[--_count] = default; // left to the collector
     }
+}
+
+/// <summary>
+/// One replay segment: <see cref="ReplaySegmentPool.SegmentSize"/> bytes on the pinned object heap,
+/// which never moves them, and the address of its first byte, taken once when it is allocated. The
+/// buffer writes through the address, so a write touches only the bytes written, never the array's
+/// header. Only <see cref="Allocate"/> makes one.
+/// </summary>
+internal readonly unsafe struct ReplaySegment
+{
+    private ReplaySegment(byte[] array)
+    {
+        Array = array;
+        Data = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(array));
+    }
+
+    /// <summary>The segment's bytes.</summary>
+    public byte[] Array { get; }
+
+    /// <summary>The address of <see cref="Array"/>'s first byte, valid as long as the array lives.</summary>
+    public byte* Data { get; }
+
+    /// <summary>A new segment on the pinned object heap (not zeroed: every byte read back was written first).</summary>
+    public static ReplaySegment Allocate() => new(GC.AllocateUninitializedArray<byte>(ReplaySegmentPool.SegmentSize, pinned: true));
 }
