@@ -100,7 +100,7 @@ internal sealed unsafe class ReplayBuffer : IDisposable
             index++;
             if (skip >= used) { skip -= used; continue; }
             int n = Math.Min(used - (int)skip, destination.Length - written);
-            segment.Array.AsSpan((int)skip, n).CopyTo(destination[written..]);
+            segment.Bytes.Slice((int)skip, n).CopyTo(destination[written..]);
             written += n;
             skip = 0;
         }

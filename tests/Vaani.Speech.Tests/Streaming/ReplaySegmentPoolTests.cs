@@ -10,21 +10,30 @@ public sealed class ReplaySegmentPoolTests
     {
         var pool = new ReplaySegmentPool(4);
         var segment = pool.Rent();
-        Assert.Equal(ReplaySegmentPool.SegmentSize, segment.Array.Length);
+        Assert.Equal(ReplaySegmentPool.SegmentSize, segment.Bytes.Length);
         // The pinned object heap is collected with the oldest generation: a segment held for
         // seconds is never promoted (copied) out of a young one.
         Assert.Equal(GC.MaxGeneration, GC.GetGeneration(segment.Array));
     }
 
     [Fact]
-    public unsafe void Rent_TheAddressIsTheArraysAndStaysSoAcrossCollections()
+    public unsafe void Rent_TheAddressIsInTheArrayAlignedToALine_AndStaysSoAcrossCollections()
     {
         var pool = new ReplaySegmentPool(4);
         var segment = pool.Rent();
+        Assert.Equal(0, (long)segment.Data % 64);
         for (int i = 0; i < 3; i++) GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
-        segment.Data[100] = 42; // written through the address, seen in the array: it never moved
-        Assert.Equal(42, segment.Array[100]);
-        fixed (byte* first = segment.Array) Assert.True(first == segment.Data);
+        fixed (byte* first = segment.Array)
+        {
+            long offset = segment.Data - first;
+            Assert.InRange(offset, 0, 63);
+            Assert.True(offset + ReplaySegmentPool.SegmentSize <= segment.Array.Length);
+            // Written through the address, seen in the array: it never moved.
+            segment.Data[100] = 42;
+            segment.Data[ReplaySegmentPool.SegmentSize - 1] = 43;
+            Assert.Equal(42, segment.Array[offset + 100]);
+            Assert.Equal(43, segment.Array[offset + ReplaySegmentPool.SegmentSize - 1]);
+        }
     }
 
     [Fact]
