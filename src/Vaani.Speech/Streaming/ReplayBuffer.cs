@@ -57,9 +57,8 @@ internal sealed unsafe class ReplayBuffer : IDisposable
             int n = Math.Min(data.Length, SegmentSize - _tailFill);
             // Written through the segment's address (it never moves), which touches only the bytes
             // written: a span over the array would read its header first (a page of its own for most
-            // of the segment, and another miss, once per audio frame). Replay audio is read back only
-            // after a worker is lost: streamed past the cache.
-            StreamingCopy.Copy(data[..n], _tailData + _tailFill);
+            // of the segment, and another miss, once per audio frame).
+            data[..n].CopyTo(new Span<byte>(_tailData + _tailFill, n));
             _tailFill += n;
             data = data[n..];
         }

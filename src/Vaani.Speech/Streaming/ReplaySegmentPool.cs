@@ -136,9 +136,8 @@ internal sealed class ReplaySegmentPool
 /// One replay segment: <see cref="ReplaySegmentPool.SegmentSize"/> bytes on the pinned object heap,
 /// which never moves them, at <see cref="Data"/>, an address taken once when it is allocated and
 /// aligned to a cache line (64 bytes). The buffer reads and writes through the address, so a write
-/// touches only the bytes written, never the array's header, and audio in whole lines (a 20 ms
-/// frame of the engines' 16 kHz linear16 is ten) fills whole lines. Only <see cref="Allocate"/>
-/// makes one.
+/// touches only the bytes written, never the array's header, and a 20 ms frame of the engines'
+/// 16 kHz linear16 (640 bytes) covers ten lines, not eleven. Only <see cref="Allocate"/> makes one.
 /// </summary>
 internal readonly unsafe struct ReplaySegment
 {
